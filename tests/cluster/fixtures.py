@@ -10,7 +10,8 @@ Fixtures (session scope; one apiserver serves the whole run, isolate tests with 
   ``.api_client`` (kubernetes.client.ApiClient), ``.core_v1``, ``.custom_objects``, ``.apiextensions_v1``,
   ``.namespace(prefix="t") -> str`` (creates a fresh namespace), ``.install_crd(manifest) -> name`` (creates
   or replaces a CRD and waits for Established), ``.logs(lines=None) -> str``.
-* ``helm_cli`` -> Path of the helm binary built from helm.sh/helm/v4 (the ``helm template`` oracle).
+* ``helm_cli`` -> Path of the helm binary built from helm.sh/helm/v4 (the ``helm template`` oracle); needs only
+  that binary built.
 * ``cluster_binaries`` -> :class:`cluster.harness.Binaries` (all three paths and the pinned versions).
 
 Tests using ``kube`` get the ``cluster`` marker and tests using ``helm_cli`` the ``helmcli`` marker
@@ -82,8 +83,12 @@ def cluster_binaries() -> Binaries:
 
 
 @pytest.fixture(scope="session")
-def helm_cli(cluster_binaries: Binaries) -> Path:
-    return cluster_binaries.helm
+def helm_cli() -> Path:
+    """Needs only the helm binary, not the apiserver."""
+    try:
+        return locate_binaries(require=("helm",)).helm
+    except HarnessUnavailable as exc:
+        unavailable(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -91,14 +91,17 @@ def print_paths(build_script: Path = BUILD_SCRIPT) -> dict[str, Path]:
     return paths
 
 
-def locate_binaries(build_script: Path = BUILD_SCRIPT) -> Binaries:
-    """The built binaries, or HarnessUnavailable saying what is missing and how to get it."""
+ALL_BINARIES = ("kube-apiserver", "etcd", "helm")
+
+
+def locate_binaries(build_script: Path = BUILD_SCRIPT, require: tuple[str, ...] = ALL_BINARIES) -> Binaries:
+    """The binaries' paths; HarnessUnavailable, saying what is missing and how to get it, unless every
+    binary named in ``require`` is built."""
     paths = print_paths(build_script)
-    wanted = ("kube-apiserver", "etcd", "helm")
-    unknown = [name for name in wanted if name not in paths]
+    unknown = [name for name in ALL_BINARIES if name not in paths]
     if unknown:
         raise HarnessUnavailable(f"{build_script} --print-paths did not list {', '.join(unknown)}")
-    missing = [f"{name} ({paths[name]})" for name in wanted if not os.access(paths[name], os.X_OK)]
+    missing = [f"{name} ({paths[name]})" for name in require if not os.access(paths[name], os.X_OK)]
     if missing:
         if not go_available():
             raise HarnessUnavailable(
@@ -377,13 +380,13 @@ class Cluster:
         shutil.rmtree(data, ignore_errors=True)
         argv = [
             str(self.binaries.etcd),
-            "--name=default",
+            "--name=specmerge",
             f"--data-dir={data}",
             f"--listen-client-urls={self.etcd_url}",
             f"--advertise-client-urls={self.etcd_url}",
             f"--listen-peer-urls={peer_url}",
             f"--initial-advertise-peer-urls={peer_url}",
-            f"--initial-cluster=default={peer_url}",
+            f"--initial-cluster=specmerge={peer_url}",
             "--unsafe-no-fsync",
             "--log-level=warn",
         ]

@@ -14,8 +14,8 @@ import yaml
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
-from cluster import fixtures
-from cluster.harness import HarnessUnavailable, Kube, locate_binaries
+from cluster import fixtures, harness
+from cluster.harness import HarnessUnavailable, Kube
 
 CHART = Path(__file__).resolve().parent / "testchart"
 
@@ -75,17 +75,43 @@ def test_policy_fails_under_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPat
         fixtures.unavailable("Go not found")
 
 
-def test_missing_binaries_name_the_build_command(tmp_path: Path) -> None:
-    script = tmp_path / "build.sh"
+def _fake_build_script(directory: Path) -> Path:
+    script = directory / "build.sh"
     script.write_text(
-        f"echo kube-apiserver={tmp_path}/kube-apiserver-v1.36.3\necho etcd={tmp_path}/etcd-v3.6.16\n"
-        f"echo helm={tmp_path}/helm-v4.2.3\n"
+        f"echo kube-apiserver={directory}/kube-apiserver-v1.36.3\necho etcd={directory}/etcd-v3.6.16\n"
+        f"echo helm={directory}/helm-v4.2.3\n"
     )
-    with pytest.raises(HarnessUnavailable) as info:
-        locate_binaries(script)
-    message = str(info.value)
-    assert "kube-apiserver-v1.36.3" in message and "helm-v4.2.3" in message
-    assert "run bash tests/cluster/build.sh" in message or "Go not found" in message
+    return script
+
+
+def test_missing_binaries_name_the_remedy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = _fake_build_script(tmp_path)
+    monkeypatch.setattr(harness, "go_available", lambda: True)
+    with pytest.raises(HarnessUnavailable, match=r"^binaries not built: run bash tests/cluster/build.sh") as info:
+        harness.locate_binaries(script)
+    assert "kube-apiserver-v1.36.3" in str(info.value) and "helm-v4.2.3" in str(info.value)
+    monkeypatch.setattr(harness, "go_available", lambda: False)
+    with pytest.raises(HarnessUnavailable, match=r"^Go not found"):
+        harness.locate_binaries(script)
+
+    (tmp_path / "helm-v4.2.3").write_text("#!/bin/sh\n")
+    (tmp_path / "helm-v4.2.3").chmod(0o755)
+    assert harness.locate_binaries(script, require=("helm",)).helm == tmp_path / "helm-v4.2.3"
+    assert harness.locate_binaries(script, require=("helm",)).kube_version == "v1.36.3"
+
+
+def test_a_process_that_dies_at_start_is_reported_with_its_log(tmp_path: Path) -> None:
+    dead = tmp_path / "etcd-v3.6.16"
+    dead.write_text("#!/bin/sh\necho 'etcd: cannot open data dir' >&2\nexit 3\n")
+    dead.chmod(0o755)
+    binaries = harness.Binaries(kube_apiserver=dead, etcd=dead, helm=dead)
+    cluster = harness.Cluster(binaries, log_dir=tmp_path / "logs", startup_timeout=10)
+    workdir = cluster.workdir
+    with pytest.raises(harness.HarnessError, match=r"(?s)etcd exited with 3 .*cannot open data dir"):
+        cluster.start()
+    cluster.stop()
+    assert not workdir.exists()  # temp dir removed
+    assert "cannot open data dir" in (tmp_path / "logs" / "etcd.log").read_text()  # the log is kept
 
 
 # ---- the live server -------------------------------------------------------------------------------
