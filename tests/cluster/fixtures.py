@@ -100,7 +100,7 @@ def kube(
     cluster = Cluster(cluster_binaries, log_dir=log_dir, startup_timeout=timeout)
     try:
         cluster.start()
-    except HarnessError as exc:
+    except (HarnessError, OSError) as exc:  # OSError: Popen could not exec a binary
         cluster.stop()
         unavailable(f"etcd/kube-apiserver did not start (logs in {log_dir}): {exc}")
     request.config.stash[_CLUSTER_KEY] = cluster
@@ -108,11 +108,13 @@ def kube(
         f"cluster: kube-apiserver {cluster_binaries.kube_version} ready in {cluster.apiserver_start_seconds:.1f}s "
         f"(Popen to /readyz 200), etcd in {cluster.etcd_start_seconds:.1f}s; logs in {log_dir}"
     )
-    handle = Kube(cluster)
     try:
-        yield handle
+        handle = Kube(cluster)
+        try:
+            yield handle
+        finally:
+            handle.close()
     finally:
-        handle.close()
         cluster.stop()
         del request.config.stash[_CLUSTER_KEY]
 

@@ -469,7 +469,7 @@ class Cluster:
                 last = str(exc)
             time.sleep(0.2)
         raise HarnessError(
-            f"{proc.name}: {url} not ready after {timeout:.0f}s (last: {last}); log {proc.log}:\n{_tail(proc.log)}"
+            f"{proc.name}: {url} not ready after {timeout:g}s (last: {last}); log {proc.log}:\n{_tail(proc.log)}"
         )
 
     def _write_kubeconfig(self) -> None:
