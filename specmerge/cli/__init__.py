@@ -1,0 +1,39 @@
+"""specmerge's command line: thin wrappers over the core and the pipeline.
+
+Each command lives in its own module and registers here; exit codes are 0 ok,
+1 findings (violations, differences), 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from .merge_cmd import merge_command
+
+app = typer.Typer(
+    name="specmerge",
+    help="The effective spec of a Helm-charted app from ordered layers, with provenance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("merge")(merge_command)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"specmerge {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version."),
+) -> None:
+    """The effective spec of a Helm-charted app from ordered layers, with provenance."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""specmerge's pure core: layers, merge with provenance, validation, secret masking.
+
+Nothing here does I/O beyond reading the files a loader is asked to read.
+"""
+
+from .layer import LAYER_ORDER, Layer, Positions, layer_from_values, strip_controls
+from .loaders import LayerInputError, file_layer, parse_json, parse_yaml, set_layers, yaml_layer
+from .merge import Chain, ControlKeyIgnored, Effective, Entry, MergeWarning, TypeClash, merge
+from .paths import Path, from_dotted, from_pointer, to_dotted, to_pointer
+from .secrets import Redactor, is_sensitive_key, redact
+from .validate import CompiledSchema, SchemaError, Violation, compile_schema, validate, validate_values
+
+__all__ = [
+    "LAYER_ORDER",
+    "Chain",
+    "CompiledSchema",
+    "ControlKeyIgnored",
+    "Effective",
+    "Entry",
+    "Layer",
+    "LayerInputError",
+    "MergeWarning",
+    "Path",
+    "Positions",
+    "Redactor",
+    "SchemaError",
+    "TypeClash",
+    "Violation",
+    "compile_schema",
+    "file_layer",
+    "from_dotted",
+    "from_pointer",
+    "is_sensitive_key",
+    "layer_from_values",
+    "merge",
+    "parse_json",
+    "parse_yaml",
+    "redact",
+    "set_layers",
+    "strip_controls",
+    "to_dotted",
+    "to_pointer",
+    "validate",
+    "validate_values",
+    "yaml_layer",
+]

@@ -1,0 +1,337 @@
+"""Merging layers into the effective spec, with provenance.
+
+Contract (design.md §3), for layers merged lowest precedence first:
+
+- map + map merges key by key, recursively;
+- anything else (scalar, list, map over non-map, non-map over map) is replaced by the
+  higher layer's value; lists are never concatenated or merged by index;
+- a map/non-map clash is not an error: the higher layer wins and the result carries a
+  structured :class:`TypeClash` warning naming both layers and both types;
+- an explicit ``null`` in a higher layer deletes the key, whatever lower layers had there
+  (Helm keeps a ``null`` for a key that no chart default has; we delete it: README);
+- inputs are never mutated and the result shares no mutable object with them;
+- the result is the left fold of the layers: ``merge([a, b, c]) == merge([merge([a, b]), c])``.
+
+Provenance is not stored beside every value: it is a pure function of the layers and a
+path (:func:`chain`), evaluated when someone asks (``explain``, a violation, the
+provenance table). Walking the layers from the highest down, the chain of a path lists
+every layer that put a value or a ``null`` at it, and stops at the first layer that put a
+``null`` or a non-map at one of its ancestors: nothing below that layer can reach the path.
+The first entry is the winner (or the deleting ``null``); the rest are what it shadowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .layer import CONTROL_PREFIX, STEERING_LAYERS, Layer
+from .paths import Path, from_dotted, to_dotted, to_pointer
+
+
+def type_name(value: Any) -> str:
+    """JSON Schema's name for a value's type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "map"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class TypeClash:
+    """A map met a non-map at ``path``; the higher layer (``winner``) replaced the lower."""
+
+    path: Path
+    winner: str
+    winner_source: str
+    winner_type: str
+    loser: str
+    loser_source: str
+    loser_type: str
+    kind: Literal["type-clash"] = "type-clash"
+
+    def message(self) -> str:
+        return (
+            f"{to_dotted(self.path)}: {self.winner_type} from {self.winner} ({self.winner_source}) "
+            f"replaced {self.loser_type} from {self.loser} ({self.loser_source})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": to_pointer(self.path),
+            "winner": {"layer": self.winner, "source": self.winner_source, "type": self.winner_type},
+            "loser": {"layer": self.loser, "source": self.loser_source, "type": self.loser_type},
+            "message": self.message(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ControlKeyIgnored:
+    """A layer that may not steer specmerge set a control key; it was left out."""
+
+    path: Path
+    layer: str
+    source: str
+    kind: Literal["control-key-ignored"] = "control-key-ignored"
+
+    def message(self) -> str:
+        allowed = ", ".join(sorted(STEERING_LAYERS))
+        return (
+            f"{to_dotted(self.path)}: control key from {self.layer} ({self.source}) ignored; "
+            f"only the {allowed} layers may set control keys"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": to_pointer(self.path),
+            "layer": self.layer,
+            "source": self.source,
+            "message": self.message(),
+        }
+
+
+MergeWarning = TypeClash | ControlKeyIgnored
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One layer's say at a path: a value (``op="set"``) or an explicit ``null`` (``op="delete"``)."""
+
+    layer: str
+    source: str
+    index: int
+    op: Literal["set", "delete"]
+    value: Any = None
+
+    def to_dict(self, value: Any = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"layer": self.layer, "source": self.source, "op": self.op}
+        if self.op == "set":
+            out["value"] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """The layer below which nothing reaches a path: it put a null/non-map at ``ancestor``."""
+
+    layer: str
+    source: str
+    ancestor: Path
+    op: Literal["delete", "replace"]
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """Provenance of one path: entries highest layer first, and where the chain was cut."""
+
+    path: Path
+    entries: tuple[Entry, ...]
+    cut: Cut | None = None
+
+    @property
+    def winner(self) -> Entry | None:
+        return self.entries[0] if self.entries else None
+
+    @property
+    def shadowed(self) -> tuple[Entry, ...]:
+        return self.entries[1:]
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.entries) and self.entries[0].op == "delete"
+
+
+class _Absent:
+    __slots__ = ()
+
+
+_ABSENT = _Absent()
+
+
+def _probe(values: Mapping[str, Any], path: Path) -> Any:
+    """A layer's node at ``path``; ``_ABSENT``; or a ``Cut``-like tuple ``(ancestor, op)``."""
+    node: Any = values
+    last = len(path) - 1
+    for i, key in enumerate(path):
+        if not isinstance(node, Mapping) or key not in node:
+            return _ABSENT
+        node = node[key]
+        if i < last and not isinstance(node, Mapping):
+            return (path[: i + 1], "delete" if node is None else "replace")
+    return node
+
+
+def chain(layers: Sequence[Layer], path: Path) -> Chain:
+    """Provenance of ``path`` over ``layers`` (lowest first). See the module docstring."""
+    entries: list[Entry] = []
+    steering_only = bool(path) and isinstance(path[0], str) and path[0].startswith(CONTROL_PREFIX)
+    for index in range(len(layers) - 1, -1, -1):
+        layer = layers[index]
+        if steering_only and layer.name not in STEERING_LAYERS:
+            continue
+        found = _probe(layer.values, path)
+        if found is _ABSENT:
+            continue
+        if isinstance(found, tuple):
+            ancestor, op = found
+            return Chain(path, tuple(entries), Cut(layer.name, layer.locate(ancestor), ancestor, op))
+        if found is None:
+            entries.append(Entry(layer.name, layer.locate(path), index, "delete"))
+        else:
+            entries.append(Entry(layer.name, layer.locate(path), index, "set", found))
+    return Chain(path, tuple(entries))
+
+
+# --- the fold -------------------------------------------------------------------------
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a list's contents (lists keep their nulls, as in Helm)."""
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path]) -> dict[str, Any]:
+    """A copy of a map that lands where nothing was: its nulls delete nothing, and vanish."""
+    out: dict[str, Any] = {}
+    for k, v in src.items():
+        if v is None:
+            nulls.add(path + (k,))
+        elif isinstance(v, dict):
+            out[k] = _fresh(v, path + (k,), nulls)
+        elif isinstance(v, list):
+            out[k] = _copy(v)
+        else:
+            out[k] = v
+    return out
+
+
+_Clash = tuple[Path, int, str, str]  # path, winner layer index, winner type, loser type
+
+
+def _merge_map(
+    dst: dict[str, Any],
+    src: Mapping[str, Any],
+    path: Path,
+    index: int,
+    clashes: list[_Clash],
+    nulls: set[Path],
+) -> None:
+    for k, v in src.items():
+        if v is None:
+            nulls.add(path + (k,))
+            dst.pop(k, None)
+        elif isinstance(v, dict):
+            cur = dst.get(k)
+            if isinstance(cur, dict):
+                _merge_map(cur, v, path + (k,), index, clashes, nulls)
+            else:
+                if k in dst:
+                    clashes.append((path + (k,), index, "map", type_name(cur)))
+                dst[k] = _fresh(v, path + (k,), nulls)
+        else:
+            if isinstance(dst.get(k), dict):
+                clashes.append((path + (k,), index, type_name(v), "map"))
+            dst[k] = _copy(v) if isinstance(v, list) else v
+
+
+@dataclass(frozen=True)
+class Effective:
+    """The merged spec of some layers: values, control keys, warnings, provenance on demand."""
+
+    layers: tuple[Layer, ...]
+    full: dict[str, Any]
+    warnings: tuple[MergeWarning, ...]
+    null_paths: frozenset[Path] = field(repr=False)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """What validation and Helm see: the merged values without control keys."""
+        return {k: v for k, v in self.full.items() if not k.startswith(CONTROL_PREFIX)}
+
+    @property
+    def controls(self) -> dict[str, Any]:
+        """Merged control keys (``_releaseId`` ...), from the steering layers only."""
+        return {k: v for k, v in self.full.items() if k.startswith(CONTROL_PREFIX)}
+
+    def chain(self, path: Path) -> Chain:
+        return chain(self.layers, path)
+
+    def explain(self, path: str | Path) -> Chain:
+        """The chain for one path, given as a tuple, dotted path or JSON Pointer."""
+        return self.chain(from_dotted(path) if isinstance(path, str) else path)
+
+    def leaves(self) -> Iterator[tuple[Path, Any]]:
+        """Every leaf of the effective spec: non-map values and empty maps."""
+        stack: list[tuple[Path, Any]] = [((), self.full)]
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, dict) and node:
+                stack.extend((path + (k,), v) for k, v in reversed(node.items()))
+            elif path:
+                yield path, node
+        return
+
+    def deleted(self) -> list[Chain]:
+        """Chains of the paths an explicit null removed and no higher layer set again."""
+        out = []
+        for path in sorted(self.null_paths, key=to_pointer):
+            c = self.chain(path)
+            if c.deleted:
+                out.append(c)
+        return out
+
+    def provenance(self) -> dict[Path, Chain]:
+        """The chain of every leaf and every deleted path, in document order."""
+        table = {path: self.chain(path) for path, _ in self.leaves()}
+        for c in self.deleted():
+            table[c.path] = c
+        return table
+
+
+def merge(layers: Sequence[Layer]) -> Effective:
+    """The left fold of ``layers`` (lowest precedence first). See the module docstring."""
+    layers = tuple(layers)
+    full: dict[str, Any] = {}
+    clashes: list[_Clash] = []
+    nulls: set[Path] = set()
+    ignored: list[MergeWarning] = []
+    for index, layer in enumerate(layers):
+        src: Mapping[str, Any] = layer.values
+        if layer.name not in STEERING_LAYERS and any(k.startswith(CONTROL_PREFIX) for k in src):
+            ignored.extend(
+                ControlKeyIgnored((k,), layer.name, layer.locate((k,)))
+                for k in src
+                if k.startswith(CONTROL_PREFIX)
+            )
+            src = {k: v for k, v in src.items() if not k.startswith(CONTROL_PREFIX)}
+        _merge_map(full, src, (), index, clashes, nulls)
+    warnings: list[MergeWarning] = [*ignored, *(_describe_clash(layers, c) for c in clashes)]
+    return Effective(layers, full, tuple(warnings), frozenset(nulls))
+
+
+def _describe_clash(layers: tuple[Layer, ...], clash: _Clash) -> TypeClash:
+    path, index, winner_type, loser_type = clash
+    winner = layers[index]
+    below = chain(layers[:index], path).winner
+    loser_name, loser_source = (below.layer, below.source) if below else ("?", "?")
+    return TypeClash(
+        path, winner.name, winner.locate(path), winner_type, loser_name, loser_source, loser_type
+    )

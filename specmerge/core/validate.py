@@ -1,0 +1,217 @@
+"""JSON Schema validation of the effective spec, each violation attributed to a layer.
+
+Schemas are JSON Schema 2020-12 unless their ``$schema`` names another draft (draft-07 is
+honoured), as Helm v4 does. We validate with jsonschema-rs: on a 4k-leaf spec it measured
+two orders of magnitude faster than python-jsonschema (bench/results.md), and validation
+sits on the hot path of every preview and reconcile. Each schema is compiled once and kept,
+keyed by the digest of its canonical JSON.
+
+Every violation is reported (validation never stops at the first), with its JSON Pointer,
+message, and the layer and locator (``file:env/prod.yaml:12:5``) that supplied the value:
+the winner of the provenance chain at the deepest path the merge knows. For a missing
+required key, ``consulted`` lists every layer that could have supplied it. Unknown keys
+(``additionalProperties: false``) are reported one per key, at the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jsonschema_rs
+
+from .layer import Layer
+from .merge import Effective, chain
+from .paths import Path, resolve_pointer, to_dotted, to_pointer
+from .secrets import Redactor
+
+DRAFTS: dict[str, Any] = {
+    "http://json-schema.org/draft-04/schema": jsonschema_rs.Draft4Validator,
+    "http://json-schema.org/draft-06/schema": jsonschema_rs.Draft6Validator,
+    "http://json-schema.org/draft-07/schema": jsonschema_rs.Draft7Validator,
+    "https://json-schema.org/draft/2019-09/schema": jsonschema_rs.Draft201909Validator,
+    "https://json-schema.org/draft/2020-12/schema": jsonschema_rs.Draft202012Validator,
+}
+
+
+class SchemaError(ValueError):
+    """The schema itself is unusable (not JSON, not a schema, unknown draft)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    pointer: str
+    message: str
+    keyword: str
+    layer: str | None = None
+    source: str | None = None
+    consulted: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return to_dotted(resolve_pointer({}, self.pointer)) if self.pointer else "."
+
+    def describe(self) -> str:
+        where = f" (from {self.layer} {self.source})" if self.layer else ""
+        if self.consulted:
+            where = f" (not set by any of: {', '.join(self.consulted)})"
+        return f"{self.path}: {self.message}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.pointer,
+            "message": self.message,
+            "keyword": self.keyword,
+            "layer": self.layer,
+            "source": self.source,
+        }
+        if self.consulted:
+            out["consulted"] = list(self.consulted)
+        return out
+
+
+def _canonical(schema: Mapping[str, Any]) -> str:
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
+
+
+@lru_cache(maxsize=64)
+def _compile(canon: str) -> Any:
+    schema = json.loads(canon)
+    draft = schema.get("$schema") if isinstance(schema, dict) else None
+    if isinstance(draft, str):
+        cls = DRAFTS.get(draft.rstrip("#"))
+        if cls is None:
+            raise SchemaError(f"unsupported $schema {draft!r}; use 2020-12 or draft-07")
+    else:
+        cls = jsonschema_rs.Draft202012Validator
+    try:
+        return cls(schema, validate_formats=False)
+    except (ValueError, jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError) as exc:
+        raise SchemaError(f"invalid schema: {exc}") from exc
+
+
+class CompiledSchema:
+    """A schema compiled once; cheap to validate with many times."""
+
+    __slots__ = ("schema", "digest", "_validator")
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        if not isinstance(schema, Mapping):
+            raise SchemaError("a schema must be a JSON object")
+        canon = _canonical(schema)
+        self.schema = schema
+        self.digest = hashlib.sha256(canon.encode()).hexdigest()
+        self._validator = _compile(canon)
+
+    def errors(self, instance: Any) -> list[Any]:
+        return list(self._validator.iter_errors(instance))
+
+
+_BY_ID: dict[int, tuple[Mapping[str, Any], CompiledSchema]] = {}
+
+
+def compile_schema(schema: Mapping[str, Any] | CompiledSchema) -> CompiledSchema:
+    """Compile ``schema`` (or return it if already compiled); compiled forms are cached."""
+    if isinstance(schema, CompiledSchema):
+        return schema
+    hit = _BY_ID.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    compiled = CompiledSchema(schema)
+    if len(_BY_ID) > 256:
+        _BY_ID.clear()
+    _BY_ID[id(schema)] = (schema, compiled)
+    return compiled
+
+
+def _attribution_path(values: Any, path: Path) -> Path:
+    """The part of ``path`` the merge knows: it stops at the first list (lists are leaves)."""
+    for i, key in enumerate(path):
+        if isinstance(key, int):
+            return path[:i]
+    return path
+
+
+def _attribute(layers: Sequence[Layer], instance: Any, path: Path) -> tuple[str | None, str | None]:
+    known = _attribution_path(instance, path)
+    winner = chain(layers, known).winner
+    if winner is None:
+        return None, None
+    layer = layers[winner.index]
+    return winner.layer, layer.locate(path)
+
+
+def _mask_message(message: str, value: Any, redactor: Redactor, sensitive: bool) -> str:
+    if sensitive and value is not None:
+        for rendered in (json.dumps(value), repr(value), str(value)):
+            if rendered and rendered in message:
+                message = message.replace(rendered, redactor.mask_value(value))
+    return redactor.scrub(message)
+
+
+def validate_values(
+    values: Any,
+    schema: Mapping[str, Any] | CompiledSchema,
+    layers: Sequence[Layer] = (),
+    redactor: Redactor | None = None,
+) -> list[Violation]:
+    """All violations of ``values`` against ``schema``, attributed over ``layers``."""
+    compiled = compile_schema(schema)
+    redactor = redactor or Redactor(compiled.schema)
+    redactor.learn(values)
+    out: list[Violation] = []
+    for err in compiled.errors(values):
+        base = tuple(err.instance_path)
+        kind = err.kind
+        keyword = err.schema_path[-1] if err.schema_path else ""
+        keyword = str(keyword)
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+            missing = base + (str(kind.property),)
+            consulted = tuple(f"{layer.name} ({layer.source})" for layer in layers)
+            out.append(
+                Violation(
+                    to_pointer(missing),
+                    f"required property {kind.property!r} is missing",
+                    "required",
+                    consulted=consulted,
+                )
+            )
+            continue
+        if isinstance(
+            kind,
+            (
+                jsonschema_rs.ValidationErrorKind.AdditionalProperties,
+                jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
+            ),
+        ):
+            for key in kind.unexpected:
+                path = base + (str(key),)
+                layer, source = _attribute(layers, values, path)
+                out.append(
+                    Violation(
+                        to_pointer(path),
+                        f"unknown key {key!r} (the schema allows no other keys here)",
+                        keyword,
+                        layer,
+                        source,
+                    )
+                )
+            continue
+        layer, source = _attribute(layers, values, base)
+        value = err.instance if hasattr(err, "instance") else None
+        message = _mask_message(err.message, value, redactor, redactor.is_sensitive(base))
+        out.append(Violation(to_pointer(base), message, keyword, layer, source))
+    return out
+
+
+def validate(
+    effective: Effective,
+    schema: Mapping[str, Any] | CompiledSchema,
+    redactor: Redactor | None = None,
+) -> list[Violation]:
+    """All violations of the effective values (control keys stripped) against ``schema``."""
+    return validate_values(effective.values, schema, effective.layers, redactor)
