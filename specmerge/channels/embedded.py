@@ -1,0 +1,97 @@
+"""Embedded channels: the releases shipped in the repo's ``channels/`` directory.
+
+Layout ``channels/<channel>/<version>.json`` (channels/README.md). They are the default
+source when no channel server is configured and the only source in airgapped mode. Every
+file is checked with :func:`parse_channel_spec`, and its ``metadata.channel`` and
+``metadata.version`` must match its directory and file name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..locations import repo_root
+from .semver import semver_key
+from .spec import ChannelSpec, ChannelSpecError, parse_channel_spec
+
+CHANNELS_ENV = "SPECMERGE_CHANNELS_DIR"
+
+__all__ = [
+    "CHANNELS_ENV",
+    "ReleaseNotFound",
+    "embedded_dir",
+    "latest",
+    "list_embedded",
+    "load_embedded",
+    "load_dir",
+    "repo_root",
+    "select",
+]
+
+
+class ReleaseNotFound(LookupError):
+    """No release matches; the message names what was asked and what exists."""
+
+
+def embedded_dir() -> Path:
+    """The embedded channels directory: ``$SPECMERGE_CHANNELS_DIR`` or ``<repo root>/channels``."""
+    override = os.environ.get(CHANNELS_ENV)
+    return Path(override).resolve() if override else repo_root() / "channels"
+
+
+def load_dir(directory: Path) -> list[ChannelSpec]:
+    """Every release under ``directory`` (``<channel>/<version>.json``), sorted by channel
+    then SemVer. Raises :class:`ChannelSpecError` for a bad file or a name mismatch, and
+    :class:`FileNotFoundError` when ``directory`` does not exist."""
+    if not directory.is_dir():
+        raise FileNotFoundError(f"channels directory {directory} does not exist")
+    specs: list[ChannelSpec] = []
+    for path in sorted(directory.glob("*/*.json")):
+        source = f"file:{path}"
+        spec = parse_channel_spec(path.read_bytes(), source)
+        if (spec.channel, spec.version) != (path.parent.name, path.stem):
+            raise ChannelSpecError(
+                source,
+                f"metadata says {spec.channel}@{spec.version} but the file is "
+                f"{path.parent.name}/{path.name}; they must match",
+            )
+        specs.append(spec)
+    specs.sort(key=lambda s: (s.channel, semver_key(s.version)))
+    return specs
+
+
+def list_embedded() -> list[ChannelSpec]:
+    """Every embedded release, sorted by channel then SemVer (oldest first)."""
+    return load_dir(embedded_dir())
+
+
+def latest(specs: list[ChannelSpec], channel: str) -> ChannelSpec:
+    """The highest-SemVer release of ``channel`` among ``specs``."""
+    mine = [s for s in specs if s.channel == channel]
+    if not mine:
+        known = sorted({s.channel for s in specs})
+        raise ReleaseNotFound(f"no channel {channel!r} (channels: {', '.join(known) or 'none'})")
+    return max(mine, key=lambda s: semver_key(s.version))
+
+
+def select(specs: list[ChannelSpec], channel: str, release: str | None = None) -> ChannelSpec:
+    """The release of ``channel`` whose version or releaseId is ``release``; the latest
+    when ``release`` is ``None``. A releaseId is unique across channels, so a pinned
+    releaseId is found even in another channel."""
+    if release is None:
+        return latest(specs, channel)
+    for spec in specs:
+        if spec.release_id == release:
+            return spec
+    for spec in specs:
+        if spec.channel == channel and spec.version == release:
+            return spec
+    have = ", ".join(f"{s.version} ({s.release_id})" for s in specs if s.channel == channel)
+    raise ReleaseNotFound(f"no release {release!r} in channel {channel!r} (have: {have or 'none'})")
+
+
+def load_embedded(channel: str = "stable", release: str | None = None) -> ChannelSpec:
+    """An embedded release: ``release`` matches a version or a releaseId; ``None`` means
+    the latest (highest SemVer) of ``channel``."""
+    return select(list_embedded(), channel, release)
