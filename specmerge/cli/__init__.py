@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from .merge_cmd import merge_command
+from .render_cmd import render_command, show_app
 
 app = typer.Typer(
     name="specmerge",
@@ -18,6 +19,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("merge")(merge_command)
+app.command("render")(render_command)
+app.add_typer(show_app)
 
 
 def _print_version(value: bool) -> None:

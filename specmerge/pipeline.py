@@ -1,0 +1,182 @@
+"""``plan(inputs) -> Plan``: gather layers, merge, validate, render (design.md §1).
+
+The one pipeline the CLI (``render``, ``diff``, ``explain``, ``validate``), the HTTP preview
+and the reconcile loop share. It touches no cluster; the only I/O is loading the chart
+(a local read, or a fetch through the chart cache for a remote reference).
+
+Layers, lowest precedence first: the chart's defaults (``chart``), then ``operator``,
+``channel``, ``user`` and ``cr`` when given, then any ``extra`` layers (the CLI's ``-f`` and
+``--set*``), in order. The effective values are validated against the chart's
+``values.schema.json``; every violation names the layer and locator that supplied the
+value. Only a spec without violations is rendered (Helm's engine, in-process).
+
+The chart comes from, in order: ``inputs.chart`` (the caller's explicit reference, e.g.
+``--chart`` or a CR's ``spec.chart``), the channel spec's ``chart`` (relative paths resolve
+against :func:`specmerge.locations.repo_root`), the bundled ``charts/platform``.
+
+Errors: :class:`~specmerge.render.ChartRefError` / :class:`~specmerge.render.ChartSourceError`
+for a chart that cannot be had, :class:`~specmerge.render.TemplateError` for a template that
+fails to render (message scrubbed of the spec's secrets). Violations are data on the plan.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .core import Effective, Layer, Redactor, Violation, merge, validate, yaml_layer
+from .core.merge import MergeWarning
+from .locations import repo_root
+from .render import (
+    ChartCache,
+    ChartRef,
+    LoadedChart,
+    PathRef,
+    RenderError,
+    RenderOptions,
+    helm_values,
+    load_chart,
+    parse_chart_ref,
+    render,
+)
+
+BUNDLED_CHART = "charts/platform"
+
+
+class ChannelLike(Protocol):
+    """What the pipeline needs of a channel spec (:class:`specmerge.channels.ChannelSpec`)."""
+
+    @property
+    def chart(self) -> Mapping[str, Any]: ...
+
+    @property
+    def locator(self) -> str: ...
+
+    def layer(self) -> Layer: ...
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Everything a plan depends on. Layers are built by the caller (files, Secrets, a CR);
+    the channel spec is chosen by the caller (embedded, fetched, or last good)."""
+
+    chart: ChartRef | None = None
+    channel: ChannelLike | None = None
+    operator: Layer | None = None
+    user: Layer | None = None
+    cr: Layer | None = None
+    extra: tuple[Layer, ...] = ()
+    options: RenderOptions = field(default_factory=RenderOptions)
+    render: bool = True
+    offline: bool = False  # remote charts only from the cache: airgapped mode
+    cache: ChartCache | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The outcome of :func:`plan`. ``manifests`` is ``{template path: text}`` exactly as Helm
+    rendered it (unmasked: mask with :meth:`redactor` before output), or ``None`` when the
+    spec has violations or ``inputs.render`` was false."""
+
+    inputs: PlanInputs
+    chart_ref: ChartRef
+    chart: LoadedChart
+    channel: ChannelLike | None
+    layers: tuple[Layer, ...]
+    effective: Effective
+    violations: tuple[Violation, ...]
+    values: dict[str, Any] | None  # what Helm was given (see render.helm_values)
+    manifests: dict[str, str] | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    @property
+    def warnings(self) -> tuple[MergeWarning, ...]:
+        return self.effective.warnings
+
+    @property
+    def chart_digest(self) -> str:
+        return self.chart.digest
+
+    def redactor(self, reveal: bool = False) -> Redactor:
+        """A redactor for this plan's output: the chart schema's annotations plus key names,
+        primed with the effective spec's sensitive values so free text can be scrubbed."""
+        r = Redactor(self.chart.schema, reveal=reveal)
+        r.learn(self.effective.full)
+        return r
+
+
+def bundled_chart_ref() -> PathRef:
+    return PathRef(repo_root() / BUNDLED_CHART, BUNDLED_CHART)
+
+
+def choose_chart_ref(inputs: PlanInputs) -> ChartRef:
+    """The chart reference a plan uses (see the module docstring for the order)."""
+    if inputs.chart is not None:
+        return inputs.chart
+    if inputs.channel is not None:
+        return parse_chart_ref(dict(inputs.channel.chart), base=repo_root(), where=f"{inputs.channel.locator} chart")
+    return bundled_chart_ref()
+
+
+_CHART_LAYERS: dict[str, Layer] = {}
+_CHART_LAYERS_LOCK = threading.Lock()
+
+
+def chart_layer(chart: LoadedChart) -> Layer:
+    """The ``chart`` layer: Helm's reading of the chart's defaults, with line numbers from
+    its ``values.yaml`` when the text is at hand. Built once per chart digest."""
+    with _CHART_LAYERS_LOCK:
+        hit = _CHART_LAYERS.get(chart.digest)
+    if hit is not None:
+        return hit
+    if chart.values_text is not None:
+        positions = yaml_layer("chart", chart.locator, chart.values_text).positions
+        layer = Layer("chart", chart.locator, chart.values, positions)
+    else:
+        layer = Layer("chart", chart.locator, chart.values)
+    with _CHART_LAYERS_LOCK:
+        return _CHART_LAYERS.setdefault(chart.digest, layer)
+
+
+def gather_layers(inputs: PlanInputs, chart: LoadedChart) -> tuple[Layer, ...]:
+    """The layers in precedence order, lowest first (absent ones skipped)."""
+    layers = [chart_layer(chart)]
+    if inputs.operator is not None:
+        layers.append(inputs.operator)
+    if inputs.channel is not None:
+        layers.append(inputs.channel.layer())
+    layers += [layer for layer in (inputs.user, inputs.cr) if layer is not None]
+    layers += inputs.extra
+    return tuple(layers)
+
+
+def pinned_release(*layers: Layer | None) -> str | None:
+    """The ``_releaseId`` control key of the highest of ``layers`` that sets one (user, cr)."""
+    for layer in reversed(layers):
+        if layer is not None and isinstance(layer.controls().get("_releaseId"), str):
+            return str(layer.controls()["_releaseId"])
+    return None
+
+
+def plan(inputs: PlanInputs) -> Plan:
+    """Merge, validate and (if valid and asked) render. See the module docstring."""
+    ref = choose_chart_ref(inputs)
+    chart = load_chart(ref, inputs.cache, offline=inputs.offline)
+    layers = gather_layers(inputs, chart)
+    effective = merge(layers)
+    redactor = Redactor(chart.schema)
+    violations = tuple(validate(effective, chart.schema, redactor)) if chart.schema is not None else ()
+    values = manifests = None
+    if inputs.render and not violations:
+        values = helm_values(effective)
+        try:
+            manifests = render(chart, values, inputs.options)
+        except RenderError as exc:
+            redactor.learn(effective.full)
+            raise type(exc)(redactor.scrub(str(exc))) from None
+    return Plan(inputs, ref, chart, inputs.channel, layers, effective, violations, values, manifests)

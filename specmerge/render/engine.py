@@ -1,0 +1,129 @@
+"""Rendering a loaded chart with Helm v4's engine (helm-python-sdk, in-process).
+
+Helm renders; nothing here interprets a template. This module adds what ``helm template``
+does around the engine: release name/namespace, capabilities (Kubernetes version and
+extra API versions), the chart's ``kubeVersion`` check, and turning Helm's template errors
+into :class:`TemplateError` (Helm's text names the template and line).
+
+Thread safety: a loaded ``helm_python.Chart`` is immutable and documented safe to share
+between threads, and each render is one native call with its own inputs and outputs
+(ctypes releases the GIL during it). Renders therefore run concurrently without a lock;
+``tests/render/test_render_threads.py`` proves that concurrent renders of different values
+equal the same renders done serially.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import helm_python as helm
+from helm_python import _native
+
+from ..core import Effective
+from .errors import KubeVersionError, RenderError, TemplateError
+from .sources import LoadedChart
+from .versions import ConstraintError, parse_constraint, version_key
+
+#: The Kubernetes version rendered for unless told otherwise (Helm v4.2's own default).
+DEFAULT_KUBE_VERSION = "1.36.0"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What ``helm template`` takes besides values: release identity and capabilities."""
+
+    name: str = "specmerge"
+    namespace: str = "default"
+    kube_version: str = DEFAULT_KUBE_VERSION
+    api_versions: tuple[str, ...] = field(default_factory=tuple)
+
+    def native(self) -> dict[str, Any]:
+        """The render options JSON of helm-python-sdk's ``helm_render`` (as ``helm template``)."""
+        opts: dict[str, Any] = {
+            "name": self.name,
+            "namespace": self.namespace,
+            "kube_version": self.kube_version,
+            "revision": 1,
+            "is_install": True,
+            "is_upgrade": False,
+        }
+        if self.api_versions:
+            opts["api_versions"] = list(self.api_versions)
+        return opts
+
+
+def helm_values(effective: Effective) -> dict[str, Any]:
+    """The values to hand Helm for ``effective``: its values plus an explicit ``None`` at
+    every path an explicit null deleted (whose parent map still exists).
+
+    Why: the effective spec already contains the chart's defaults (the ``chart`` layer), but
+    Helm coalesces those defaults underneath whatever values it is given. A key a higher
+    layer deleted with ``null`` (the 0.62.0 channel's ``features.legacyRunPages: null``) is
+    simply absent from ``effective.values``, so Helm would bring the chart default back. An
+    explicit ``null`` at that path is Helm's own way to say "delete the default", so the
+    render matches the effective spec. Paths under a deleted or replaced parent need nothing:
+    the parent is already gone or not a map. The result shares nothing mutable with
+    ``effective``.
+    """
+    values = json.loads(json.dumps(effective.values))
+    for chain in effective.deleted():
+        path = chain.path
+        parent: Any = values
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+            if parent is None:
+                break
+        if isinstance(parent, dict) and isinstance(path[-1], str):
+            parent[path[-1]] = None
+    return values
+
+
+def check_kube_version(chart: LoadedChart, kube_version: str) -> None:
+    """Helm's install-time check of the chart's ``kubeVersion`` against the target version."""
+    key = version_key(kube_version if kube_version.startswith("v") else "v" + kube_version)
+    if key is None:
+        raise RenderError(f"--kube-version {kube_version!r} is not a version like 1.36.0")
+    if not chart.kube_version:
+        return
+    try:
+        allowed = parse_constraint(str(chart.kube_version)).allows(key)
+    except ConstraintError as exc:
+        raise KubeVersionError(f"chart {chart.name}@{chart.version}: {exc}") from None
+    if not allowed:
+        shown = kube_version if kube_version.startswith("v") else "v" + kube_version
+        raise KubeVersionError(
+            f"chart {chart.name}@{chart.version} requires kubeVersion: {chart.kube_version} "
+            f"which is incompatible with Kubernetes {shown}"
+        )
+
+
+def render(chart: LoadedChart, values: Mapping[str, Any], options: RenderOptions = RenderOptions()) -> dict[str, str]:
+    """Render every template of ``chart``: ``{template path: text}`` as Helm returns it
+    (partials excluded; ``NOTES.txt`` and empty outputs included — see
+    :mod:`specmerge.render.manifests` for the ``helm template`` view).
+
+    Raises :class:`TemplateError` for a template that fails (the message is Helm's, naming
+    the template and line), :class:`KubeVersionError` when the chart excludes the target
+    Kubernetes version, :class:`RenderError` for bad options.
+    """
+    check_kube_version(chart, options.kube_version)
+    try:
+        helm.validate_release_name(options.name)
+    except helm.HelmError as exc:
+        raise RenderError(f"release name {options.name!r}: {exc}") from None
+    try:
+        out = _native.call_string("helm_render", chart.chart._raw(), json.dumps(values), json.dumps(options.native()))
+    except helm.HelmRenderError as exc:
+        raise TemplateError(f"chart {chart.name}@{chart.version}: template error: {exc}") from None
+    except helm.HelmValuesError as exc:
+        raise TemplateError(f"chart {chart.name}@{chart.version}: values rejected by Helm: {exc}") from None
+    except helm.HelmInvalidArgError as exc:
+        raise RenderError(f"render options: {exc}") from None
+    manifests: dict[str, str] = json.loads(out)
+    return manifests
+
+
+__all__: Sequence[str] = ["DEFAULT_KUBE_VERSION", "RenderOptions", "check_kube_version", "helm_values", "render"]

@@ -1,0 +1,122 @@
+"""From Helm's rendered templates to the manifests ``helm template`` prints. Pure.
+
+:func:`documents` applies Helm's rules (``releaseutil.SortManifests``/``SplitManifests``):
+partials (``_*.tpl``) and ``NOTES.txt`` are not manifests; a template whose output is only
+whitespace is skipped; the rest is trimmed and split on ``---`` separator lines, each piece
+trimmed and empty pieces dropped. :func:`to_stream` prints them exactly as ``helm template``
+does, ``---\\n# Source: <template>\\n<document>\\n`` each, in a deterministic order: by
+template path, then position in the template (``helm template`` orders by kind first; the
+set of documents is identical, see tests/render/test_render_parity.py).
+
+:func:`mask_secrets` is the one place rendered output is masked: every value under a
+``Secret``'s ``data``/``stringData`` becomes ``<redacted sha256:…>`` (the document is then
+re-serialised), and every other document is scrubbed of the sensitive strings the
+redactor learned from the values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from ..core import Redactor, redact
+from ..core.dump import to_yaml
+
+_SEP = re.compile(r"(?:^|\s*\n)---\s*")
+_SECRET_KIND = re.compile(r"(?m)^kind:\s*['\"]?Secret['\"]?\s*$")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One manifest: the template it came from, its index in that template, its text."""
+
+    template: str
+    index: int
+    text: str
+
+    def header(self) -> str:
+        return f"---\n# Source: {self.template}\n{self.text}\n"
+
+
+def is_manifest_template(path: str) -> bool:
+    base = path.rsplit("/", 1)[-1]
+    return not base.startswith("_") and not path.endswith("NOTES.txt")
+
+
+def documents(rendered: Mapping[str, str]) -> list[Document]:
+    """The manifests of a render, in deterministic order (template path, then position)."""
+    out: list[Document] = []
+    for template in sorted(rendered):
+        if not is_manifest_template(template):
+            continue
+        content = rendered[template]
+        if not content.strip():
+            continue
+        pieces = [p.strip() for p in _SEP.split(content.strip()) if p]
+        out.extend(Document(template, i, p) for i, p in enumerate(q for q in pieces if q))
+    return out
+
+
+def notes(rendered: Mapping[str, str]) -> str | None:
+    """The chart's rendered ``NOTES.txt`` (top-level chart only), if any."""
+    for template, text in rendered.items():
+        if template.count("/") == 2 and template.endswith("/templates/NOTES.txt"):
+            return text
+    return None
+
+
+def to_stream(docs: Iterable[Document]) -> str:
+    """The YAML stream ``helm template`` prints for these documents."""
+    return "".join(d.header() for d in docs)
+
+
+def _load(text: str) -> Any:
+    y = YAML(typ="safe")
+    return y.load(text)
+
+
+def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]:
+    """``docs`` with Secret data redacted and other text scrubbed; identity when revealing."""
+    if redactor.reveal:
+        return list(docs)
+    out = []
+    for doc in docs:
+        if _SECRET_KIND.search(doc.text):
+            try:
+                obj = _load(doc.text)
+            except YAMLError:
+                obj = None
+            if isinstance(obj, dict) and obj.get("kind") == "Secret":
+                for field in ("data", "stringData"):
+                    if isinstance(obj.get(field), dict):
+                        obj[field] = {k: redact(v) for k, v in obj[field].items()}
+                out.append(replace(doc, text=to_yaml(obj).rstrip("\n")))
+                continue
+            # A Secret we cannot parse: never print its text.
+            out.append(replace(doc, text=f"# Secret document not shown: it is not valid YAML ({redact(doc.text)})"))
+            continue
+        out.append(replace(doc, text=redactor.scrub(doc.text)))
+    return out
+
+
+def write_tree(docs: Iterable[Document], directory: Path) -> list[Path]:
+    """Write documents as ``helm template --output-dir`` does: one file per template path,
+    each document with its ``---``/``# Source:`` header. Returns the files written."""
+    by_template: dict[str, list[Document]] = {}
+    for d in docs:
+        by_template.setdefault(d.template, []).append(d)
+    written = []
+    for template, group in by_template.items():
+        target = directory / template
+        if directory.resolve() not in target.resolve().parents:
+            raise ValueError(f"template path {template!r} escapes {directory}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(to_stream(group), encoding="utf-8")
+        written.append(target)
+    return written
