@@ -174,8 +174,16 @@ def _report_violations(p: Plan) -> None:
         print(f"  - {redactor.scrub(v.describe())}", file=sys.stderr)
 
 
-def _channel(channel: str, release: str | None, pinned: str | None) -> ChannelSpec:
+#: ``--channel none``: no channel layer (e.g. a third-party chart with its own overlays).
+NO_CHANNEL = "none"
+
+
+def _channel(channel: str, release: str | None, pinned: str | None) -> ChannelSpec | None:
     """The embedded channel release: ``--release``, else the CR's ``_releaseId``, else the latest."""
+    if channel == NO_CHANNEL:
+        if release:
+            raise CliError("--release needs a channel; --channel none has no releases")
+        return None
     try:
         return load_embedded(channel, release or pinned)
     except (ReleaseNotFound, ChannelSpecError) as exc:
@@ -190,7 +198,7 @@ def render_command(
     set_json: SetJson = None,
     set_file: SetFile = None,
     set_literal: SetLiteral = None,
-    channel: Annotated[str, typer.Option("--channel", help="Embedded channel to take the channel layer from.")] = "stable",
+    channel: Annotated[str, typer.Option("--channel", help="Embedded channel for the channel layer; 'none' for no channel layer.")] = "stable",
     release: Annotated[
         str | None, typer.Option("--release", help="Pin a channel release by version or releaseId.", show_default=False)
     ] = None,

@@ -1,12 +1,15 @@
-"""From Helm's rendered templates to the manifests ``helm template`` prints. Pure.
+r"""From Helm's rendered templates to the manifests ``helm template`` prints. Pure.
 
-:func:`documents` applies Helm's rules (``releaseutil.SortManifests``/``SplitManifests``):
-partials (``_*.tpl``) and ``NOTES.txt`` are not manifests; a template whose output is only
-whitespace is skipped; the rest is trimmed and split on ``---`` separator lines, each piece
-trimmed and empty pieces dropped. :func:`to_stream` prints them exactly as ``helm template``
-does, ``---\\n# Source: <template>\\n<document>\\n`` each, in a deterministic order: by
-template path, then position in the template (``helm template`` orders by kind first; the
-set of documents is identical, see tests/render/test_render_parity.py).
+:func:`documents` applies Helm v4.2's rules (``releaseutil.SortManifests`` and
+``SplitManifests``): partials (``_*.tpl``) and ``NOTES.txt`` are not manifests; a template
+whose output is only whitespace is skipped; the rest has leading whitespace removed and is
+split with Helm's separator pattern ``(?:^|\s*\n)---\s*`` (which also eats the whitespace
+around each separator); whitespace-only pieces are dropped and the others lose their
+leading whitespace — trailing whitespace of a piece stays, as in Helm.
+:func:`to_stream` prints them as ``helm template`` does, each as
+``---\n# Source: <template>\n<document>\n`` and the whole stream's trailing whitespace
+trimmed to one newline, in a deterministic order: by template path, then position in the template (``helm template``
+orders by kind first; the documents are the same, see tests/render/test_render_parity.py).
 
 :func:`mask_secrets` is the one place rendered output is masked: every value under a
 ``Secret``'s ``data``/``stringData`` becomes ``<redacted sha256:…>`` (the document is then
@@ -28,7 +31,8 @@ from ruamel.yaml.error import YAMLError
 from ..core import Redactor, redact
 from ..core.dump import to_yaml
 
-_SEP = re.compile(r"(?:^|\s*\n)---\s*")
+_WS = "\t\n\f\r "  # RE2's \s
+_SEP = re.compile(rf"(?:^|[{_WS}]*\n)---[{_WS}]*")
 _SECRET_KIND = re.compile(r"(?m)^kind:\s*['\"]?Secret['\"]?\s*$")
 
 
@@ -58,8 +62,8 @@ def documents(rendered: Mapping[str, str]) -> list[Document]:
         content = rendered[template]
         if not content.strip():
             continue
-        pieces = [p.strip() for p in _SEP.split(content.strip()) if p]
-        out.extend(Document(template, i, p) for i, p in enumerate(q for q in pieces if q))
+        pieces = [p.lstrip() for p in _SEP.split(content.lstrip()) if p.strip()]
+        out.extend(Document(template, i, p) for i, p in enumerate(pieces))
     return out
 
 
@@ -73,7 +77,8 @@ def notes(rendered: Mapping[str, str]) -> str | None:
 
 def to_stream(docs: Iterable[Document]) -> str:
     """The YAML stream ``helm template`` prints for these documents."""
-    return "".join(d.header() for d in docs)
+    text = "".join(d.header() for d in docs).rstrip()
+    return text + "\n" if text else ""
 
 
 def _load(text: str) -> Any:

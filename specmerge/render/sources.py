@@ -103,7 +103,7 @@ def _describe_chart(chart: helm.Chart, digest: str, values_text: str | None) -> 
         digest=digest,
         name=str(meta.get("name", "")),
         version=str(meta.get("version", "")),
-        values=chart.values,
+        values=chart.values or {},
         schema=chart.schema,
         values_text=values_text,
         kube_version=meta.get("kubeVersion") or None,
