@@ -14,11 +14,13 @@ redacted unless ``--show-secrets``. Exit codes: 0 rendered; 1 violations (schema
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -174,6 +176,19 @@ def _report_violations(p: Plan) -> None:
         print(f"  - {redactor.scrub(v.describe())}", file=sys.stderr)
 
 
+def render_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Chart-reference, chart-source and template errors are bad input: exit 2 via CliError."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RenderError as exc:
+            raise CliError(str(exc)) from None
+
+    return wrapper
+
+
 #: ``--channel none``: no channel layer (e.g. a third-party chart with its own overlays).
 NO_CHANNEL = "none"
 
@@ -191,6 +206,7 @@ def _channel(channel: str, release: str | None, pinned: str | None) -> ChannelSp
 
 
 @handles_errors
+@render_errors
 def render_command(
     values: ValuesFiles = None,
     set_: SetValues = None,
@@ -251,10 +267,7 @@ def render_command(
         render=not show_values,
         offline=airgapped,
     )
-    try:
-        p = plan(inputs)
-    except RenderError as exc:
-        raise CliError(str(exc)) from None
+    p = plan(inputs)
     redactor = p.redactor(reveal=show_secrets)
     for w in p.warnings:
         print(f"warning: {redactor.scrub(w.message())}", file=sys.stderr)
@@ -283,6 +296,7 @@ def render_command(
 
 
 @handles_errors
+@render_errors
 def show_values_command(
     chart: ChartOpt = None,
     chart_name: ChartName = None,
@@ -293,10 +307,7 @@ def show_values_command(
     from ..pipeline import bundled_chart_ref
 
     ref = chart_ref_from_cli(chart, chart_name, chart_version) or bundled_chart_ref()
-    try:
-        loaded = load_chart(ref, offline=airgapped)
-    except RenderError as exc:
-        raise CliError(str(exc)) from None
+    loaded = load_chart(ref, offline=airgapped)
     if loaded.values_text is not None:
         sys.stdout.write(loaded.values_text)
     else:
