@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .core import Effective, Layer, Redactor, Violation, merge, validate, yaml_layer
+from .core import Effective, Layer, Redactor, Violation, compile_schema, merge, validate, yaml_layer
 from .core.merge import MergeWarning
 from .locations import repo_root
 from .render import (
@@ -163,20 +163,31 @@ def pinned_release(*layers: Layer | None) -> str | None:
     return None
 
 
+def _violations(effective: Effective, schema: Mapping[str, Any] | None) -> tuple[Violation, ...]:
+    """All attributed violations of ``effective`` against the chart schema.
+
+    The compiled schema answers "any error?" first: attribution and masking (which walk the
+    whole spec) only run when there is something to report.
+    """
+    if schema is None or not compile_schema(schema).errors(effective.values):
+        return ()
+    return tuple(validate(effective, schema, Redactor(schema)))
+
+
 def plan(inputs: PlanInputs) -> Plan:
     """Merge, validate and (if valid and asked) render. See the module docstring."""
     ref = choose_chart_ref(inputs)
     chart = load_chart(ref, inputs.cache, offline=inputs.offline)
     layers = gather_layers(inputs, chart)
     effective = merge(layers)
-    redactor = Redactor(chart.schema)
-    violations = tuple(validate(effective, chart.schema, redactor)) if chart.schema is not None else ()
+    violations = _violations(effective, chart.schema)
     values = manifests = None
     if inputs.render and not violations:
         values = helm_values(effective)
         try:
-            manifests = render(chart, values, inputs.options)
+            manifests = render(chart, values, inputs.options, prevalidated=True)
         except RenderError as exc:
+            redactor = Redactor(chart.schema)
             redactor.learn(effective.full)
             raise type(exc)(redactor.scrub(str(exc))) from None
     return Plan(inputs, ref, chart, inputs.channel, layers, effective, violations, values, manifests)

@@ -100,10 +100,20 @@ def check_kube_version(chart: LoadedChart, kube_version: str) -> None:
         )
 
 
-def render(chart: LoadedChart, values: Mapping[str, Any], options: RenderOptions = RenderOptions()) -> dict[str, str]:
+def render(
+    chart: LoadedChart,
+    values: Mapping[str, Any],
+    options: RenderOptions = RenderOptions(),
+    *,
+    prevalidated: bool = False,
+) -> dict[str, str]:
     """Render every template of ``chart``: ``{template path: text}`` as Helm returns it
     (partials excluded; ``NOTES.txt`` and empty outputs included — see
     :mod:`specmerge.render.manifests` for the ``helm template`` view).
+
+    Helm checks ``values`` against the chart's ``values.schema.json`` unless
+    ``prevalidated`` says the caller already did (the pipeline does, with attribution);
+    then the schema-less handle :attr:`LoadedChart.prevalidated` is rendered instead.
 
     Raises :class:`TemplateError` for a template that fails (the message is Helm's, naming
     the template and line), :class:`KubeVersionError` when the chart excludes the target
@@ -115,7 +125,8 @@ def render(chart: LoadedChart, values: Mapping[str, Any], options: RenderOptions
     except helm.HelmError as exc:
         raise RenderError(f"release name {options.name!r}: {exc}") from None
     try:
-        out = _native.call_string("helm_render", chart.chart._raw(), json.dumps(values), json.dumps(options.native()))
+        handle = chart.prevalidated if prevalidated else chart.chart
+        out = _native.call_string("helm_render", handle._raw(), json.dumps(values), json.dumps(options.native()))
     except helm.HelmRenderError as exc:
         raise TemplateError(f"chart {chart.name}@{chart.version}: template error: {exc}") from None
     except helm.HelmValuesError as exc:

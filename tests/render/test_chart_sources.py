@@ -162,3 +162,13 @@ def test_bundled_chart_reference_renders(tmp_path: Path) -> None:
     chart = load_chart(parse_chart_ref({"path": str(PLATFORM)}))
     assert chart.locator == "chart:platform@1.4.0/values.yaml"
     assert chart.schema is not None and chart.kube_version
+
+
+def test_prevalidated_render_skips_only_helms_second_schema_check() -> None:
+    chart = load_chart(PathRef(PLATFORM, "charts/platform"))
+    assert chart.prevalidated.schema is None and chart.chart.schema == chart.schema
+    values = dict(chart.values)
+    assert render(chart, values, prevalidated=True) == render(chart, values)
+    bad = dict(values, app=dict(values["app"], replicaCount="many"))
+    with pytest.raises(TemplateError, match="values rejected by Helm|replicaCount"):
+        render(chart, bad)
