@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from .channel_cmd import channel_app, channel_server_command
 from .merge_cmd import merge_command
 from .render_cmd import render_command, show_app
 
@@ -19,6 +20,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("merge")(merge_command)
+app.add_typer(channel_app, name="channel")
+app.command("channel-server")(channel_server_command)
 app.command("render")(render_command)
 app.add_typer(show_app)
 

@@ -1,0 +1,180 @@
+"""``specmerge channel show|list`` and ``specmerge channel-server``.
+
+``show`` resolves a channel request exactly as the operator does (server -> not-modified
+-> cache -> embedded, see :mod:`specmerge.channels.resolve`) and prints the spec with a
+header saying which source answered and why. Chart credentials are masked. Exit codes: 0
+a release was found (even from a fallback; the header says so), 2 bad input or no
+release anywhere.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..channels import ChannelSpecError, ReleaseNotFound, channel_schema, embedded_dir
+from ..channels.cache import DirectoryCache, default_cache_dir
+from ..channels.client import ChannelClient
+from ..channels.embedded import latest, load_dir
+from ..channels.licence import Licence, LicenceError, read_licence_file
+from ..channels.resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver
+from ..channels.retry import RetryPolicy
+from ..core import Redactor
+from ..core.dump import to_json, to_yaml
+from .errors import CliError, handles_errors
+
+channel_app = typer.Typer(help="Release channels: show the release a site would use, list embedded releases.",
+                          no_args_is_help=True)
+
+Output = Annotated[str, typer.Option("-o", "--output", help="yaml or json.")]
+LicenseFile = Annotated[
+    Path | None,
+    typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", help="File holding the licence (never printed)."),
+]
+
+
+def _licence(path: Path | None) -> Licence | None:
+    if path is None:
+        return None
+    try:
+        return read_licence_file(path)
+    except LicenceError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _check_output(output: str) -> None:
+    if output not in ("yaml", "json"):
+        raise CliError(f"--output must be yaml or json, not {output!r}")
+
+
+def render_show(result: ChannelResult, output: str) -> str:
+    """What ``channel show`` prints: the masked spec, with the result as a YAML comment
+    header (yaml) or beside it (json)."""
+    spec = Redactor(channel_schema().schema).mask(result.spec.to_dict())
+    if output == "json":
+        return to_json({"result": result.to_dict(), "spec": spec})
+    head = [
+        f"# release: {result.channel} {result.version} ({result.release_id})",
+        f"# source:  {result.source} {result.origin}",
+    ]
+    if result.reason:
+        head.append(f"# reason:  {result.reason}")
+    if result.cache_error:
+        head.append(f"# cache:   not updated: {result.cache_error}")
+    return "\n".join(head) + "\n" + to_yaml(spec)
+
+
+@channel_app.command("show")
+@handles_errors
+def show_command(
+    channel: Annotated[str, typer.Option("--channel", help="Channel name.")] = "stable",
+    release: Annotated[str | None, typer.Option("--release", help="Pin a releaseId or version.")] = None,
+    server: Annotated[
+        str | None, typer.Option("--server", envvar="SPECMERGE_CHANNEL_SERVER", help="Channel server base URL.")
+    ] = None,
+    airgapped: Annotated[
+        bool, typer.Option("--airgapped", envvar="SPECMERGE_AIRGAPPED", help="Never open a network connection.")
+    ] = False,
+    license_file: LicenseFile = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Last-good cache directory.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the last-good cache.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Total seconds for the fetch, retries included.")] = 20.0,
+    output: Output = "yaml",
+) -> None:
+    """Print the release this site would use, which source answered, and why."""
+    _check_output(output)
+    if timeout <= 0:
+        raise CliError("--timeout must be positive")
+    try:
+        request = ChannelRequest(channel, release)
+    except ChannelRequestError as exc:
+        raise CliError(str(exc)) from None
+    licence = _licence(license_file)
+    client = None
+    if server and not airgapped:
+        try:
+            client = ChannelClient(server, licence, policy=RetryPolicy(total=timeout))
+        except ValueError as exc:
+            raise CliError(f"--server: {exc}") from None
+    cache = None if no_cache else DirectoryCache(cache_dir or default_cache_dir())
+    try:
+        result = Resolver(client, cache, airgapped=airgapped).resolve(request)
+    except ChannelUnavailable as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        if client is not None:
+            client.close()
+    sys.stdout.write(render_show(result, output))
+
+
+@channel_app.command("list")
+@handles_errors
+def list_command(
+    directory: Annotated[Path | None, typer.Option("--dir", help="Channels directory (default: embedded).")] = None,
+    output: Output = "yaml",
+) -> None:
+    """List the releases in a channels directory (the embedded ones by default), latest marked."""
+    _check_output(output)
+    root = directory or embedded_dir()
+    try:
+        specs = load_dir(root)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
+    latest_ids = {latest(specs, c).release_id for c in {s.channel for s in specs}}
+    rows = [
+        {
+            "channel": s.channel,
+            "version": s.version,
+            "releaseId": s.release_id,
+            "publishedAt": s.published_at,
+            "latest": s.release_id in latest_ids,
+        }
+        for s in specs
+    ]
+    if output == "json":
+        sys.stdout.write(to_json({"directory": str(root), "releases": rows}))
+        return
+    header = ("CHANNEL", "VERSION", "RELEASE ID", "PUBLISHED", "")
+    table = [header] + [
+        (r["channel"], r["version"], r["releaseId"], r["publishedAt"], "latest" if r["latest"] else "") for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+
+
+@handles_errors
+def channel_server_command(
+    directory: Annotated[Path, typer.Option("--dir", help="Channels directory to serve.")] = Path("channels"),
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).")] = 8480,
+    license_file: LicenseFile = None,
+    default_channel: Annotated[str, typer.Option("--default-channel", help="Channel when none is asked.")] = "stable",
+) -> None:
+    """Serve a channels directory on the channel API paths (the airgapped mirror).
+
+    Prints one line with the URL it listens on, then serves until interrupted."""
+    from ..channels.server import bind, create_app, serve
+
+    licence = _licence(license_file)
+    try:
+        app = create_app(directory, licence, default_channel)
+    except (ChannelSpecError, ReleaseNotFound) as exc:
+        raise CliError(f"--dir {directory}: {exc}") from None
+    except FileNotFoundError as exc:
+        raise CliError(f"--dir: {exc}") from None
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    auth = "licence required" if licence else "no licence check"
+    print(f"channel-server: serving {directory} on http://{shown}:{bound_port} ({auth})", flush=True)
+    serve(app, sock)
+
+
+__all__ = ["channel_app", "channel_server_command", "render_show"]
