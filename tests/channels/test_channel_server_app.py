@@ -76,3 +76,16 @@ def test_bad_directory_fails_at_start_and_a_bad_new_file_is_a_500(mirror: Path) 
     broken = http.get("/api/v1/operator/channel")
     assert broken.status_code == 500 and "9.9.9.json" in broken.json()["detail"]
     assert http.get("/healthz").status_code == 503
+
+
+def test_listening_socket_disables_nagle() -> None:
+    import socket
+
+    from specmerge.channels.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0  # see bench/channels.md
+        assert sock.getsockname()[1] != 0
+    finally:
+        sock.close()
