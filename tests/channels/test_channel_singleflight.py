@@ -70,3 +70,25 @@ def test_different_keys_do_not_share_and_the_key_frees_after_the_call(
         c.fetch("stable")
         c.fetch("stable", "0.62.0")
     assert server.count == 3
+
+
+def test_asyncio_callers_share_a_flight_through_threads(scripted: Callable[..., ScriptedServer]) -> None:
+    import asyncio
+
+    gate = threading.Event()
+    server = scripted(Reply(200, spec_body(), gate=gate))
+    flights: SingleFlight[Fetched] = SingleFlight()
+
+    async def main(c: ChannelClient) -> list[Fetched]:
+        # the default executor has min(32, CPUs + 4) threads: too few for 8 waiting callers here
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=8))
+        tasks = [asyncio.create_task(asyncio.to_thread(c.fetch, "stable")) for _ in range(8)]
+        key = (c.base_url, None, "stable", None)
+        while flights.followers(key) < 7:
+            await asyncio.sleep(0.005)  # the loop stays free while callers wait
+        gate.set()
+        return await asyncio.gather(*tasks)
+
+    with ChannelClient(server.url, policy=FAST, flights=flights) as c:
+        results = asyncio.run(asyncio.wait_for(main(c), 30))
+    assert server.count == 1 and len(results) == 8
