@@ -9,7 +9,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 
-_DIRECTIVE = "%YAML 1.1\n---\n"
+_DIRECTIVE = "%YAML 1.1\n"
 
 
 def to_yaml(data: Any) -> str:
@@ -26,7 +26,11 @@ def to_yaml(data: Any) -> str:
     buf = io.StringIO()
     y.dump(data, buf)
     text = buf.getvalue()
-    return text[len(_DIRECTIVE):] if text.startswith(_DIRECTIVE) else text
+    text = text[len(_DIRECTIVE):] if text.startswith(_DIRECTIVE) else text
+    for start in ("---\n", "--- "):
+        if text.startswith(start):
+            return text[len(start):]
+    return text
 
 
 def to_json(data: Any) -> str:

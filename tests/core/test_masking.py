@@ -1,0 +1,111 @@
+"""No sensitive value reaches any output of ``specmerge merge`` unless asked for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+from trees import trees
+
+from specmerge.cli import app
+from specmerge.core import Redactor, is_sensitive_key, redact
+from specmerge.core.dump import to_yaml
+
+SECRETS = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ23456789", min_size=10, max_size=16).map(lambda s: "S3C-" + s)
+SENSITIVE_NAMES = st.sampled_from(
+    ["password", "mysqlPassword", "secret", "SecretKey", "accessKey", "token", "apiKey",
+     "license", "privateKey", "credentials", "AWS_SECRET_ACCESS_KEY", "db-password"]
+)
+# a schema that marks /vault/* writeOnly and /app/replicas an integer
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "vault": {"type": "object", "additionalProperties": {"type": "integer", "writeOnly": True}},
+        "app": {"type": "object", "properties": {"replicas": {"type": "integer"}}},
+    },
+}
+runner = CliRunner()
+
+
+def _plant(tree: dict[str, Any], name: str, secret: str, by_schema: bool) -> tuple[dict, str]:
+    tree = dict(tree)
+    if by_schema:
+        tree["vault"] = {"pin": secret}  # a string where the schema wants an integer: a violation
+        return tree, "vault.pin"
+    tree["db"] = {name: secret, "host": "db"}
+    return tree, f'db["{name}"]' if "-" in name else f"db.{name}"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    low=trees(),
+    high=trees(),
+    name=SENSITIVE_NAMES,
+    secret=SECRETS,
+    other=SECRETS,
+    by_schema=st.booleans(),
+)
+def test_no_secret_in_any_output(
+    tmp_path_factory: pytest.TempPathFactory, low: dict, high: dict, name: str, secret: str,
+    other: str, by_schema: bool,
+) -> None:
+    d = tmp_path_factory.mktemp("mask")
+    low, path = _plant(low, name, other, by_schema)
+    high, _ = _plant(high, name, secret, by_schema)
+    high["app"] = {"replicas": "many"}  # an ordinary violation next to the secret ones
+    (d / "low.yaml").write_text(to_yaml(low))
+    (d / "high.yaml").write_text(to_yaml(high))
+    (d / "schema.json").write_text(json.dumps(SCHEMA))
+    base = ["merge", "-f", str(d / "low.yaml"), "-f", str(d / "high.yaml"), "--schema", str(d / "schema.json")]
+    runs = [
+        base,
+        base + ["-o", "json"],
+        base + ["--explain", path],
+        base + ["--explain", path.rsplit(".", 1)[0] if "." in path else "db", "-o", "json"],
+        base + ["--set", f"extra.token={secret}"],
+        ["merge", "--set", f"x=1,x.y={secret}"],  # a parse error must not echo the value
+    ]
+    for args in runs:
+        result = runner.invoke(app, args)
+        assert result.exit_code in (0, 1, 2), result.output
+        for text in (result.stdout, result.stderr, str(result.exception or "")):
+            assert secret not in text and other not in text, (args, text)
+    shown = runner.invoke(app, [*base, "--show-secrets"])
+    assert secret in shown.stdout  # the explicit flag reveals
+
+
+def test_redaction_is_stable_and_reveals_changes() -> None:
+    assert redact("hunter22") == redact("hunter22") != redact("hunter23")
+    assert redact("hunter22").startswith("<redacted sha256:") and len(redact("x")) == len("<redacted sha256:>") + 8
+
+
+@pytest.mark.parametrize(
+    ("key", "sensitive"),
+    [("password", True), ("mysqlPassword", True), ("MYSQL_PASSWORD", True), ("apiToken", True),
+     ("license", True), ("bucketSecretKey", True), ("credentials", True), ("existingSecret", False),
+     ("secretName", False), ("tokenTTL", False), ("host", False), ("passwordPolicy", False)],
+)
+def test_key_name_rule(key: str, sensitive: bool) -> None:
+    assert is_sensitive_key(key) is sensitive
+
+
+def test_schema_annotations_mark_values_sensitive_through_refs() -> None:
+    schema = {
+        "$defs": {"cred": {"type": "string", "x-sensitive": True}},
+        "properties": {"bucket": {"properties": {"key": {"$ref": "#/$defs/cred"}, "name": {"type": "string"}}}},
+    }
+    r = Redactor(schema)
+    masked = r.mask({"bucket": {"key": "AKIA-REAL-KEY", "name": "artifacts"}})
+    assert masked == {"bucket": {"key": redact("AKIA-REAL-KEY"), "name": "artifacts"}}
+    assert r.scrub("failed with AKIA-REAL-KEY in it") == f"failed with {redact('AKIA-REAL-KEY')} in it"
+    assert Redactor(schema, reveal=True).mask({"bucket": {"key": "k"}}) == {"bucket": {"key": "k"}}
+
+
+def test_everything_under_a_sensitive_key_is_masked() -> None:
+    masked = Redactor().mask({"credentials": {"user": "admin", "pass": ["p1-long", "p2-long"]}})
+    assert masked == {"credentials": {"user": redact("admin"), "pass": redact(["p1-long", "p2-long"])}}
