@@ -183,7 +183,7 @@ def plan(inputs: PlanInputs) -> Plan:
     violations = _violations(effective, chart.schema)
     values = manifests = None
     if inputs.render and not violations:
-        values = helm_values(effective)
+        values = helm_values(effective, chart.values)
         try:
             manifests = render(chart, values, inputs.options, prevalidated=True)
         except RenderError as exc:

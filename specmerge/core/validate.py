@@ -161,10 +161,13 @@ def validate_values(
 ) -> list[Violation]:
     """All violations of ``values`` against ``schema``, attributed over ``layers``."""
     compiled = compile_schema(schema)
+    errors = compiled.errors(values)
+    if not errors:  # the common case: no attribution, no masking walk
+        return []
     redactor = redactor or Redactor(compiled.schema)
     redactor.learn(values)
     out: list[Violation] = []
-    for err in compiled.errors(values):
+    for err in errors:
         base = tuple(err.instance_path)
         kind = err.kind
         keyword = err.schema_path[-1] if err.schema_path else ""

@@ -55,18 +55,20 @@ class RenderOptions:
         return opts
 
 
-def helm_values(effective: Effective) -> dict[str, Any]:
+def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The values to hand Helm for ``effective``: its values plus an explicit ``None`` at
-    every path an explicit null deleted (whose parent map still exists).
+    every path an explicit null deleted (whose parent map still exists), and at every key of
+    the chart's ``defaults`` that the effective spec no longer has.
 
     Why: the effective spec already contains the chart's defaults (the ``chart`` layer), but
     Helm coalesces those defaults underneath whatever values it is given. A key a higher
     layer deleted with ``null`` (the 0.62.0 channel's ``features.legacyRunPages: null``) is
-    simply absent from ``effective.values``, so Helm would bring the chart default back. An
-    explicit ``null`` at that path is Helm's own way to say "delete the default", so the
-    render matches the effective spec. Paths under a deleted or replaced parent need nothing:
-    the parent is already gone or not a map. The result shares nothing mutable with
-    ``effective``.
+    simply absent from ``effective.values``, so Helm would bring the chart default back. The
+    same goes for defaults under a map that a layer dropped (null or non-map) and a higher
+    layer set again: our left fold keeps them dropped, Helm would resurrect them (README,
+    "Differences from Helm"). An explicit ``null`` is Helm's own way to say "delete the
+    default", so the render matches the effective spec. The result shares nothing mutable
+    with ``effective``.
     """
     values = json.loads(json.dumps(effective.values))
     for chain in effective.deleted():
@@ -78,7 +80,19 @@ def helm_values(effective: Effective) -> dict[str, Any]:
                 break
         if isinstance(parent, dict) and isinstance(path[-1], str):
             parent[path[-1]] = None
+    if defaults:
+        _null_dropped_defaults(values, defaults)
     return values
+
+
+def _null_dropped_defaults(values: dict[str, Any], defaults: Mapping[str, Any]) -> None:
+    for key, default in defaults.items():
+        if key.startswith("_") or default is None:
+            continue
+        if key not in values:
+            values[key] = None
+        elif isinstance(values[key], dict) and isinstance(default, Mapping):
+            _null_dropped_defaults(values[key], default)
 
 
 def check_kube_version(chart: LoadedChart, kube_version: str) -> None:

@@ -138,3 +138,16 @@ def test_show_values_prints_the_chart_defaults_like_helm_show_values() -> None:
     assert out.stdout == (PLATFORM / "values.yaml").read_text()
     agent = run_cli("show", "values", "--chart", str(AGENT))
     assert agent.stdout == (AGENT / "values.yaml").read_text()
+
+
+def test_rendered_manifests_match_the_effective_spec_when_a_default_map_was_dropped(tmp_path: Path) -> None:
+    """-f drops the chart's ``features`` map, a later -f sets a new one: the ConfigMap shows
+    only the new flag, as ``--show-values`` does; Helm alone would coalesce the defaults back."""
+    off, on = tmp_path / "off.yaml", tmp_path / "on.yaml"
+    off.write_text("features: null\n")
+    on.write_text("features:\n  shinyNewThing: true\n")
+    out = run_cli("render", "-f", str(off), "-f", str(on))
+    assert out.exit_code == 0, out.stderr
+    (configmap,) = [d for d in split_stream(out.stdout) if "FEATURE_FLAGS" in d]
+    line = next(l for l in configmap.splitlines() if "FEATURE_FLAGS" in l)
+    assert "shinyNewThing" in line and "artifactsV2" not in line and "legacyRunPages" not in line

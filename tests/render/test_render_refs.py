@@ -98,3 +98,18 @@ def test_helm_values_carry_an_explicit_null_where_a_layer_deleted_a_default() ->
     assert "legacy" not in effective.values["features"]  # the effective spec itself is untouched
     back = layer_from_values("user", "file:u.yaml", {"features": {"legacy": False}})
     assert helm_values(merge([chart, channel, back]))["features"] == {"legacy": False, "v2": False}
+
+
+def test_helm_values_null_chart_defaults_the_fold_dropped() -> None:
+    """A layer drops the chart's ``features`` map and a higher one sets a new map: the fold
+    keeps the defaults dropped, so Helm must be told to delete them, not coalesce them back."""
+    defaults = {"features": {"legacy": True, "v2": False}, "port": 80}
+    chart = layer_from_values("chart", "chart:c@1/values.yaml", defaults)
+    channel = layer_from_values("channel", "channel:stable@1", {"features": None})
+    user = layer_from_values("user", "file:u.yaml", {"features": {"shiny": True}})
+    effective = merge([chart, channel, user])
+    assert effective.values == {"features": {"shiny": True}, "port": 80}
+    assert helm_values(effective, defaults) == {
+        "features": {"shiny": True, "legacy": None, "v2": None},
+        "port": 80,
+    }
