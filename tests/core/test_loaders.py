@@ -1,0 +1,101 @@
+"""Bad input becomes a clear error naming the source and, where there is one, the line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from specmerge.core import LayerInputError, file_layer, parse_json, parse_yaml, set_layers
+from specmerge.core import loaders
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\nb: [1, 2\n", r"f.yaml:3:1: invalid YAML: did not find expected ',' or '\]'"),
+        ("a: 1\nb: 2\na: 3\n", r'f.yaml:3:1: invalid YAML: found duplicate key "a" \(first defined at line 1\)'),
+        ("a: 1\n---\nb: 2\n", r"f.yaml:2:1: invalid YAML: several YAML documents where one is expected"),
+        ("- a\n- b\n", r"f.yaml:1:1: the top level must be a map of values, not a list"),
+        ("just text\n", r"f.yaml:1:1: the top level must be a map of values, not a string"),
+        ("ports:\n  80: http\n", r"f.yaml:2:3: key 80 under ports is read as integer"),
+        ("a: &a [*a]\n", r"f.yaml:1:4: recursive alias at a\[0\]"),
+    ],
+)
+def test_bad_yaml_names_source_line_and_problem(text: str, message: str) -> None:
+    with pytest.raises(LayerInputError, match=message):
+        parse_yaml(text, "file:f.yaml")
+
+
+def test_alias_bomb_is_refused_before_expansion() -> None:
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]")
+    with pytest.raises(LayerInputError, match=r"bomb.yaml:\d+:1: alias expansion at l\d exceeds 1000000 nodes"):
+        parse_yaml("\n".join(lines) + "\n", "file:bomb.yaml")
+
+
+def test_ordinary_aliases_are_expanded_into_independent_copies() -> None:
+    values = parse_yaml("base: &b {cpu: 1}\napp: *b\nworker: *b\n", "file:f.yaml")
+    assert values == {"base": {"cpu": 1}, "app": {"cpu": 1}, "worker": {"cpu": 1}}
+    assert values["app"] is not values["worker"]
+
+
+def test_nesting_deeper_than_the_limit() -> None:
+    deep = "a:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(loaders.MAX_DEPTH + 5))
+    with pytest.raises(LayerInputError, match=r"deep.yaml: nesting deeper than 256 levels"):
+        parse_yaml(deep, "file:deep.yaml")
+    with pytest.raises(LayerInputError, match=r"deep.json: nesting deeper than 256 levels"):
+        parse_json('{"a":' * 300 + "1" + "}" * 300, "file:deep.json")
+
+
+def test_file_over_the_size_limit_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loaders, "MAX_BYTES", 64)
+    big = tmp_path / "big.yaml"
+    big.write_text("a: " + "x" * 100 + "\n")
+    with pytest.raises(LayerInputError, match=r"big.yaml: file is 104 bytes, over the 64 byte limit"):
+        file_layer(big)
+
+
+def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
+    with pytest.raises(LayerInputError, match=r"nope.yaml: cannot read file: No such file"):
+        file_layer(tmp_path / "nope.yaml")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(LayerInputError, match=r"latin.yaml: not UTF-8 text \(byte 9\)"):
+        file_layer(latin)
+
+
+def test_json_duplicate_keys_and_syntax() -> None:
+    with pytest.raises(LayerInputError, match=r"x.json: duplicate key 'a'"):
+        parse_json('{"a": 1, "a": 2}', "file:x.json")
+    with pytest.raises(LayerInputError, match=r"x.json:2:1: invalid JSON"):
+        parse_json('{"a": 1,\n}', "file:x.json")
+
+
+def test_empty_file_is_an_empty_layer(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# only a comment\n")
+    assert file_layer(empty).values == {}
+
+
+def test_positions_point_at_keys_and_list_items(tmp_path: Path) -> None:
+    f = tmp_path / "v.yaml"
+    f.write_text("app:\n  image:\n    tag: v1\n  env:\n    - name: A\n    - name: B\n")
+    layer = file_layer(f, display="v.yaml")
+    assert layer.locate(("app", "image", "tag")) == "file:v.yaml:3:5"
+    assert layer.locate(("app", "env", 1, "name")) == "file:v.yaml:6:7"
+    assert layer.locate(("app", "missing")) == "file:v.yaml:1:1"  # nearest ancestor
+
+
+def test_set_errors_never_echo_the_value() -> None:
+    with pytest.raises(LayerInputError) as info:
+        set_layers({"set": ["db=1", "db.password=Sup3r-S3cret-Value"]})
+    assert "Sup3r-S3cret-Value" not in str(info.value)
+    assert str(info.value).startswith("set:--set db,db.password: cannot parse:")
+
+
+def test_set_layer_source_names_keys_not_values() -> None:
+    (layer,) = set_layers({"set": ["mysql.password=hunter2-long", "a[1]=x"]})
+    assert layer.source == "set:--set mysql.password,a[1]"
+    assert layer.values == {"mysql": {"password": "hunter2-long"}, "a": [None, "x"]}
