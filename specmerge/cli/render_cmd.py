@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
-import os
 import sys
 from pathlib import Path
 from collections.abc import Callable
@@ -27,106 +25,13 @@ import typer
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..channels import ChannelSpec, ChannelSpecError, ReleaseNotFound, load_embedded
-from ..core import Effective, Layer, LayerInputError, Positions, Redactor
-from ..core.loaders import read_text, yaml_layer
+from ..core import Effective, Redactor
 from ..core.paths import Path as VPath
-from ..pipeline import Plan, PlanInputs, pinned_release, plan
-from ..render import (
-    DEFAULT_KUBE_VERSION,
-    ChartRef,
-    RenderError,
-    RenderOptions,
-    documents,
-    load_chart,
-    mask_secrets,
-    parse_chart_ref,
-    to_stream,
-    write_tree,
-)
+from ..pipeline import Plan, plan
+from ..render import DEFAULT_KUBE_VERSION, RenderError, documents, load_chart, mask_secrets, to_stream, write_tree
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
-from .options import SetFile, SetJson, SetLiteral, SetString, SetValues, ShowSecrets, ValuesFiles, cli_layers
-
-#: Credentials for a remote ``--chart`` come from the environment, never from argv.
-CHART_USERNAME_ENV = "SPECMERGE_CHART_USERNAME"
-CHART_PASSWORD_ENV = "SPECMERGE_CHART_PASSWORD"
-
-ChartOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--chart",
-        help="Chart: a directory, .tgz or base64 .tgz file; https://repo (with --chart-name, --chart-version); "
-        "oci://host/path/name (with --chart-version); or a JSON chart object. Default: the channel's chart.",
-        show_default=False,
-    ),
-]
-ChartName = Annotated[str | None, typer.Option("--chart-name", help="Chart name in an https:// repository.")]
-ChartVersion = Annotated[
-    str | None, typer.Option("--chart-version", help="Exact version or SemVer range for a remote --chart.")
-]
-
-
-def chart_ref_from_cli(chart: str | None, name: str | None, version: str | None) -> ChartRef | None:
-    """``--chart`` and friends as a chart reference; relative paths resolve against the cwd."""
-    if chart is None:
-        if name or version:
-            raise CliError("--chart-name/--chart-version need --chart")
-        return None
-    text = chart.strip()
-    if text.startswith("{"):
-        try:
-            raw: dict[str, Any] = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CliError(f"--chart: invalid JSON chart object: {exc.msg} at column {exc.colno}") from None
-    elif "://" in text:
-        raw = {"url": text}
-        if name is not None:
-            raw["name"] = name
-        if version is not None:
-            raw["version"] = version
-        user, password = os.environ.get(CHART_USERNAME_ENV), os.environ.get(CHART_PASSWORD_ENV)
-        if user is not None:
-            raw["username"] = user
-        if password is not None:
-            raw["password"] = password
-    else:
-        if name or version:
-            raise CliError("--chart-name/--chart-version only apply to a remote --chart (https:// or oci://)")
-        raw = {"path": text}
-    return parse_chart_ref(raw, base=Path.cwd(), where="--chart")
-
-
-# --- the CR file ------------------------------------------------------------------------
-
-
-def cr_layer(path: Path) -> tuple[Layer, dict[str, Any] | None]:
-    """The ``cr`` layer (``spec.values``, with file:line positions) and ``spec.chart`` of a
-    CR file of the W&B shape (``apiVersion/kind/metadata/spec``)."""
-    source = f"file:{path}"
-    whole = yaml_layer("cr-file", source, read_text(path, source))
-    doc = whole.values
-    spec = doc.get("spec")
-    if not isinstance(doc.get("kind"), str) or not isinstance(doc.get("metadata"), dict):
-        raise LayerInputError(source, "not a custom resource: needs apiVersion, kind, metadata and spec", 1, 1)
-    if not isinstance(spec, dict):
-        raise LayerInputError(source, "spec must be a map with values and (optionally) chart")
-    values = spec.get("values", {})
-    if values is None:
-        values = {}
-    if not isinstance(values, dict):
-        raise LayerInputError(source, "spec.values must be a map")
-    chart = spec.get("chart")
-    if chart is not None and not isinstance(chart, dict):
-        raise LayerInputError(source, "spec.chart must be a map (a chart reference)")
-    meta = doc["metadata"]
-    name = f"{meta.get('namespace', 'default')}/{meta.get('name', '?')}"
-    prefix = ("spec", "values")
-
-    def positions() -> dict[VPath, tuple[int, int]]:
-        return {p[2:]: pos for p, pos in whole.positions.table().items() if p[:2] == prefix}
-
-    return Layer("cr", f"cr:{name}@{source}", values, Positions(compute=positions)), chart
-
+from .inputs import NO_CHANNEL, ChartName, ChartOpt, ChartVersion, InputFlags, chart_ref_from_cli, cr_layer
+from .options import SetFile, SetJson, SetLiteral, SetString, SetValues, ShowSecrets, ValuesFiles
 
 # --- effective values with their sources ------------------------------------------------
 
@@ -189,22 +94,6 @@ def render_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-#: ``--channel none``: no channel layer (e.g. a third-party chart with its own overlays).
-NO_CHANNEL = "none"
-
-
-def _channel(channel: str, release: str | None, pinned: str | None) -> ChannelSpec | None:
-    """The embedded channel release: ``--release``, else the CR's ``_releaseId``, else the latest."""
-    if channel == NO_CHANNEL:
-        if release:
-            raise CliError("--release needs a channel; --channel none has no releases")
-        return None
-    try:
-        return load_embedded(channel, release or pinned)
-    except (ReleaseNotFound, ChannelSpecError) as exc:
-        raise CliError(f"channel: {exc}") from None
-
-
 @handles_errors
 @render_errors
 def render_command(
@@ -252,21 +141,11 @@ def render_command(
     Layers, lowest first: chart defaults, the channel (embedded stable by default), the CR's
     spec.values (--cr), then -f files and --set flags in Helm's order.
     """
-    extra = tuple(cli_layers(values, set_, set_string, set_json, set_file, set_literal))
-    cr_values, cr_chart = cr_layer(cr) if cr is not None else (None, None)
-    ref = chart_ref_from_cli(chart, chart_name, chart_version)
-    if ref is None and cr_chart is not None:
-        ref = parse_chart_ref(cr_chart, base=Path.cwd(), where=f"{cr_values.source if cr_values else cr} spec.chart")
-    spec = _channel(channel, release, pinned_release(cr_values))
-    inputs = PlanInputs(
-        chart=ref,
-        channel=spec,
-        cr=cr_values,
-        extra=extra,
-        options=RenderOptions(name, namespace, kube_version, tuple(api_versions or ())),
-        render=not show_values,
-        offline=airgapped,
+    flags = InputFlags(
+        values, set_, set_string, set_json, set_file, set_literal, channel, release, airgapped,
+        chart, chart_name, chart_version, cr, name, namespace, kube_version, api_versions,
     )
+    inputs = flags.plan_inputs(render=not show_values)
     p = plan(inputs)
     redactor = p.redactor(reveal=show_secrets)
     for w in p.warnings:
@@ -320,4 +199,4 @@ def show_values_command(
 show_app = typer.Typer(name="show", help="Show information about a chart.", no_args_is_help=True)
 show_app.command("values")(show_values_command)
 
-__all__ = ["render_command", "show_app", "EXIT_ERROR"]
+__all__ = ["render_command", "show_app", "EXIT_ERROR", "NO_CHANNEL", "chart_ref_from_cli", "cr_layer"]
