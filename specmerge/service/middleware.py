@@ -1,0 +1,101 @@
+"""The ASGI guard around the app: request id, body limit, timeout, generic 500, metrics
+and the access log.
+
+* Every response carries ``X-Request-Id`` (the caller's if it is a short token, else new).
+* A body over the limit gets 413: at once when ``Content-Length`` says so, else as soon as
+  the streamed body passes it.
+* A request that runs past the timeout gets 504.
+* An unhandled exception gets a generic 500 ``{"detail": ..., "requestId": ...}``; the log
+  line has the exception type and stack frames but not its message, which may hold values.
+* The access log line has method, route, status and duration: no query, headers or body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from .metrics import Metrics
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("specmerge.service")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Guard:
+    def __init__(self, app: ASGIApp, metrics: Metrics, body_limit: int, timeout: float) -> None:
+        self.app, self.metrics, self.body_limit, self.timeout = app, metrics, body_limit, timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        given = headers.get("x-request-id", "")
+        rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        status = {"code": 500, "started": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"], status["started"] = message["status"], True
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+            await send(message)
+
+        async def reply(code: int, detail: str) -> None:
+            if status["started"]:
+                return
+            body = json.dumps({"detail": detail, "requestId": rid}).encode()
+            await send_with_id({"type": "http.response.start", "status": code,
+                                "headers": [(b"content-type", b"application/json"),
+                                            (b"content-length", str(len(body)).encode())]})
+            await send_with_id({"type": "http.response.body", "body": body})
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.body_limit:
+                    raise BodyTooLarge
+            return message
+
+        length = headers.get("content-length", "")
+        try:
+            if length.isdigit() and int(length) > self.body_limit:
+                await reply(413, f"request body over the {self.body_limit} byte limit")
+            else:
+                await asyncio.wait_for(self.app(scope, limited_receive, send_with_id), self.timeout)
+        except BodyTooLarge:
+            await reply(413, f"request body over the {self.body_limit} byte limit")
+        except asyncio.TimeoutError:
+            log.warning("request %s timed out after %.1fs", rid, self.timeout)
+            await reply(504, "request timed out")
+        except Exception as exc:  # the one place an unexpected error becomes a response
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("request %s failed: %s\n%s", rid, type(exc).__name__, frames)
+            await reply(500, "internal error; see the service log for this request id")
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        elapsed = time.perf_counter() - start
+        self.metrics.observe_request(template, scope.get("method", ""), status["code"], elapsed)
+        log.info("%s %s %s %.1fms id=%s", scope.get("method"), template, status["code"], elapsed * 1000, rid)

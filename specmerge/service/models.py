@@ -1,0 +1,103 @@
+"""The HTTP API's shapes, for request parsing and the published OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_DNS = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+
+
+class InstanceRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    namespace: str = Field(pattern=_DNS)
+    name: str = Field(pattern=_DNS)
+
+
+class ChannelRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    release: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
+
+
+class Override(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="override", pattern=r"^[a-z][a-z0-9-]{0,31}$")
+    values: dict[str, Any]
+
+
+class RenderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = False
+    releaseName: str = Field(default="specmerge", pattern=r"^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$")
+    namespace: str = Field(default="default", pattern=_DNS)
+
+
+class PreviewRequest(BaseModel):
+    """Layers for a preview. ``user`` inline wins over the instance's stored user layer;
+    ``overrides`` stack above ``cr`` in order. ``channel.release`` (or ``_releaseId`` in
+    ``user``/``cr``) pins the channel release."""
+
+    model_config = ConfigDict(extra="forbid")
+    instance: InstanceRef | None = None
+    channel: ChannelRef | None = None
+    operator: dict[str, Any] | None = None
+    user: dict[str, Any] | None = None
+    cr: dict[str, Any] | None = None
+    overrides: list[Override] = Field(default_factory=list, max_length=32)
+    render: RenderRequest = Field(default_factory=RenderRequest)
+    provenance: bool = True
+
+
+class LayerRef(BaseModel):
+    name: str
+    source: str
+
+
+class Manifest(BaseModel):
+    template: str
+    index: int
+    text: str
+
+
+class DiffChange(BaseModel):
+    path: str
+    change: str
+    before: Any = None
+    after: Any = None
+
+
+class Diff(BaseModel):
+    active: bool
+    changes: list[DiffChange]
+
+
+class PreviewResponse(BaseModel):
+    ok: bool
+    channel: dict[str, Any]
+    chart: dict[str, Any]
+    layers: list[LayerRef]
+    values: dict[str, Any]
+    warnings: list[dict[str, Any]]
+    violations: list[dict[str, Any]]
+    provenance: list[dict[str, Any]] | None
+    manifests: list[Manifest] | None
+    diff: Diff | None
+
+
+class UserValues(BaseModel):
+    instance: str
+    source: str
+    etag: str
+    values: dict[str, Any]
+
+
+class Problem(BaseModel):
+    detail: Any
+    requestId: str | None = None
+    violations: list[dict[str, Any]] | None = None
+    placeholders: list[str] | None = None
+
+
+VALUES_BODY = {"type": "object", "additionalProperties": True, "description": "The user layer values."}

@@ -1,0 +1,83 @@
+"""Service configuration: one frozen dataclass, read from a YAML/JSON file (``--config``)
+with CLI flags on top. Unknown keys in the file are an error, not silently ignored."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ..core import file_layer
+
+DEFAULT_BODY_LIMIT = 1024 * 1024
+TOKEN_ENV = "SPECMERGE_TOKEN"
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    store_dir: str | None = None  # directory backend (default when no kubeconfig/in-cluster)
+    kubeconfig: str | None = None  # Secret backend through this kubeconfig
+    in_cluster: bool = False  # Secret backend and TokenReview through the pod's service account
+    token_file: str | None = None
+    no_auth: bool = False  # only for loopback development use
+    allow_reveal: bool = False  # may the static-token caller use showSecrets=true
+    kube_auth: bool = False  # TokenReview + SubjectAccessReview instead of the static token
+    cr_group: str = "apps.wandb.com"
+    cr_plural: str = "weightsandbiases"
+    channel: str = "stable"
+    channel_server: str | None = None
+    license_file: str | None = None
+    airgapped: bool = False
+    body_limit: int = DEFAULT_BODY_LIMIT
+    request_timeout: float = 30.0
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)  # empty: CORS off
+
+    def token(self) -> str | None:
+        """The static bearer token: the file's first line, else ``$SPECMERGE_TOKEN``."""
+        if self.token_file:
+            try:
+                text = Path(self.token_file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(f"--token-file {self.token_file}: {exc.strerror}") from None
+            if not text:
+                raise SettingsError(f"--token-file {self.token_file} is empty")
+            return text.splitlines()[0].strip()
+        return os.environ.get(TOKEN_ENV) or None
+
+    def check(self) -> None:
+        if self.store_dir and (self.kubeconfig or self.in_cluster):
+            raise SettingsError("choose one store: --store-dir or --kubeconfig/in-cluster")
+        if self.body_limit <= 0 or self.request_timeout <= 0:
+            raise SettingsError("body_limit and request_timeout must be positive")
+        if self.no_auth and self.host not in ("127.0.0.1", "::1", "localhost"):
+            raise SettingsError("no_auth is only allowed on a loopback host")
+        if not self.no_auth and not self.kube_auth and self.token() is None:
+            raise SettingsError(f"no bearer token: give --token-file or ${TOKEN_ENV} (or --no-auth on loopback)")
+
+
+def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any) -> ServiceSettings:
+    """Settings from ``config`` (optional) with ``overrides`` (``None`` values ignored)."""
+    known = {f.name for f in fields(ServiceSettings)}
+    data: dict[str, Any] = {}
+    if config is not None:
+        raw = dict(file_layer(config, "config").values)
+        unknown = sorted(set(k.replace("-", "_") for k in raw) - known)
+        if unknown:
+            raise SettingsError(f"{config}: unknown settings {', '.join(unknown)}")
+        data = {k.replace("-", "_"): v for k, v in raw.items()}
+    if isinstance(data.get("cors_origins"), list):
+        data["cors_origins"] = tuple(data["cors_origins"])
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        settings = replace(ServiceSettings(), **data)
+    except TypeError as exc:
+        raise SettingsError(str(exc)) from None
+    settings.check()
+    return settings

@@ -1,0 +1,147 @@
+"""The service's use of the pipeline: the would-be spec of a console write and the
+preview. Everything goes through :func:`specmerge.pipeline.plan`; this module picks the
+layers, resolves the channel (counting results in the metrics) and turns a plan into the
+masked response. It never writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..channels import ChannelRequest, ChannelResult, Resolver
+from ..core import Layer, Redactor, layer_from_values, to_pointer
+from ..core.paths import get_at
+from ..core.report import chain_dict, violations_list, warning_dict
+from ..pipeline import Plan, PlanInputs, pinned_release, plan
+from ..render import RenderError, RenderOptions, documents, helm_values, mask_secrets, render
+from .metrics import Metrics
+from .store import Instance, Stored, ValuesStore
+
+
+class InstanceNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class PreviewInputs:
+    """A preview request in plain data (the HTTP model maps onto this)."""
+
+    instance: Instance | None = None
+    channel: str | None = None
+    release: str | None = None
+    operator: Mapping[str, Any] | None = None
+    user: Mapping[str, Any] | None = None
+    cr: Mapping[str, Any] | None = None
+    overrides: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    render: bool = False
+    options: RenderOptions = field(default_factory=RenderOptions)
+    provenance: bool = True
+
+
+def changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """``(path, added|removed|changed)`` for each leaf that differs between two specs, in
+    path order. A stand-in for the values diff of ``specmerge/diff`` (not there yet)."""
+
+    def leaves(tree: Any, path: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], Any]:
+        if isinstance(tree, Mapping) and tree:
+            out: dict[tuple[str | int, ...], Any] = {}
+            for k, v in tree.items():
+                out.update(leaves(v, path + (k,)))
+            return out
+        return {path: tree} if path else {}
+
+    a, b = leaves(before), leaves(after)
+    changes = [(p, "removed") for p in a if p not in b] + [(p, "added") for p in b if p not in a]
+    changes += [(p, "changed") for p in a if p in b and a[p] != b[p]]
+    return sorted(changes, key=lambda c: to_pointer(c[0]))
+
+
+class Specs:
+    def __init__(self, resolver: Resolver, store: ValuesStore, metrics: Metrics, channel: str = "stable") -> None:
+        self.resolver, self.store, self.metrics, self.channel = resolver, store, metrics, channel
+
+    def resolve(self, request: ChannelRequest) -> ChannelResult:
+        """Raises ChannelUnavailable (no source has the release)."""
+        result = self.resolver.resolve(request)
+        self.metrics.channel.labels(result.source, str(result.degraded).lower()).inc()
+        return result
+
+    def _plan(self, channel: ChannelResult, user: Layer | None, **more: Any) -> Plan:
+        with self.metrics.timed("merge_validate"):
+            return plan(PlanInputs(channel=channel.spec, user=user, render=False, **more))
+
+    def would_be(self, instance: Instance, values: Mapping[str, Any]) -> tuple[Plan, ChannelResult]:
+        """The effective spec the instance would have with ``values`` as its user layer."""
+        user = layer_from_values("user", self.store.locator(instance), values)
+        result = self.resolve(ChannelRequest(self.channel, pinned_release(user)))
+        return self._plan(result, user), result
+
+    def render(self, p: Plan, options: RenderOptions) -> dict[str, str]:
+        """Render a valid plan; a template error's text is scrubbed of the spec's secrets."""
+        with self.metrics.timed("render"):
+            try:
+                return render(p.chart, helm_values(p.effective, p.chart.values), options, prevalidated=True)
+            except RenderError as exc:
+                raise type(exc)(p.redactor().scrub(str(exc))) from None
+
+    def stored(self, instance: Instance) -> Stored:
+        found = self.store.get(instance)
+        if found is None:
+            raise InstanceNotFound(f"no console values stored for {instance}")
+        return found
+
+    def preview(self, req: PreviewInputs, reveal: bool) -> dict[str, Any]:
+        """The preview response body (masked unless ``reveal``)."""
+        user: Layer | None = None
+        if req.user is not None:
+            user = layer_from_values("user", "request:user", req.user)
+        elif req.instance is not None:
+            user = layer_from_values("user", self.store.locator(req.instance), self.stored(req.instance).values)
+        cr = layer_from_values("cr", "request:cr", req.cr) if req.cr is not None else None
+        operator = layer_from_values("operator", "request:operator", req.operator) if req.operator is not None else None
+        extra = tuple(layer_from_values(name, f"request:overrides[{i}]", values)
+                      for i, (name, values) in enumerate(req.overrides))
+        release = req.release or pinned_release(user, cr)
+        channel = self.resolve(ChannelRequest(req.channel or self.channel, release))
+        p = self._plan(channel, user, cr=cr, operator=operator, extra=extra, options=req.options)
+        redactor = p.redactor(reveal)
+        body: dict[str, Any] = {
+            "ok": p.ok,
+            "channel": channel.to_dict(),
+            "chart": {"locator": p.chart.locator, "digest": p.chart_digest},
+            "layers": [{"name": layer.name, "source": layer.source} for layer in p.layers],
+            "values": redactor.mask(p.effective.full),
+            "warnings": [warning_dict(w, redactor) for w in p.warnings],
+            "violations": violations_list(p.violations, redactor),
+            "provenance": [chain_dict(c, redactor) for c in p.effective.provenance().values()] if req.provenance else None,
+            "manifests": None,
+            "diff": None,
+        }
+        if req.render and p.ok:
+            docs = mask_secrets(documents(self.render(p, req.options)), redactor)
+            body["manifests"] = [{"template": d.template, "index": d.index, "text": d.text} for d in docs]
+        if req.instance is not None:
+            body["diff"] = self._diff(req.instance, p, redactor)
+        return body
+
+    def _diff(self, instance: Instance, p: Plan, redactor: Redactor) -> dict[str, Any]:
+        active = self.store.active(instance)
+        if active is None:
+            return {"active": False, "changes": []}
+        after = p.effective.values
+        changes = []
+        for path, change in changed_paths(active, after):
+            entry: dict[str, Any] = {"path": to_pointer(path), "change": change}
+            if change != "added":
+                entry["before"] = redactor.mask(get_at(active, path), path)
+            if change != "removed":
+                entry["after"] = redactor.mask(get_at(after, path), path)
+            changes.append(entry)
+        return {"active": True, "changes": changes}
+
+    def redactor_for(self, instance: Instance, values: Mapping[str, Any], reveal: bool) -> Redactor:
+        """The redactor of the chart the instance's values would be rendered with."""
+        p, _ = self.would_be(instance, values)
+        return p.redactor(reveal)
