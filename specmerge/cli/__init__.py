@@ -11,6 +11,7 @@ import typer
 from .channel_cmd import channel_app, channel_server_command
 from .merge_cmd import merge_command
 from .render_cmd import render_command, show_app
+from .serve_cmd import serve_command
 
 app = typer.Typer(
     name="specmerge",
@@ -24,6 +25,7 @@ app.add_typer(channel_app, name="channel")
 app.command("channel-server")(channel_server_command)
 app.command("render")(render_command)
 app.add_typer(show_app)
+app.command("serve")(serve_command)
 
 
 def _print_version(value: bool) -> None:
