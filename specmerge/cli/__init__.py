@@ -9,9 +9,12 @@ from __future__ import annotations
 import typer
 
 from .channel_cmd import channel_app, channel_server_command
+from .diff_cmd import diff_command
+from .explain_cmd import explain_command
 from .merge_cmd import merge_command
 from .render_cmd import render_command, show_app
 from .serve_cmd import serve_command
+from .validate_cmd import validate_command
 
 app = typer.Typer(
     name="specmerge",
@@ -26,6 +29,9 @@ app.command("channel-server")(channel_server_command)
 app.command("render")(render_command)
 app.add_typer(show_app)
 app.command("serve")(serve_command)
+app.command("diff")(diff_command)
+app.command("explain")(explain_command)
+app.command("validate")(validate_command)
 
 
 def _print_version(value: bool) -> None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from ..channels import ChannelSpec, ChannelSpecError, ReleaseNotFound, load_embedded
 from ..core import Layer, LayerInputError, Positions
@@ -264,9 +264,13 @@ def parse_input_flags(args: Sequence[str], prog: str = "specmerge diff ... --") 
     by the same options Typer builds for the commands. Bad flags raise :class:`CliError`."""
     command = typer.main.get_command(_TAIL_APP)
     try:
-        result = command.main(list(args), prog_name=prog, standalone_mode=False)
-    except click.UsageError as exc:
-        raise CliError(f"{prog}: {exc.format_message()}") from None
-    if not isinstance(result, InputFlags):  # --help printed its text and returned an exit code
+        with command.make_context(prog, list(args)) as ctx:
+            result = command.invoke(ctx)
+    except typer.Exit as exc:  # --help: its text is printed
+        raise CliError(f"{prog}: {' '.join(args)} is not a set of layer flags") from exc
+    except TyperException as exc:  # usage errors of Typer's click
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        raise CliError(f"{prog}: {message} (after `--` only layer flags go)") from None
+    if not isinstance(result, InputFlags):
         raise CliError(f"{prog}: no layer flags parsed")
     return result

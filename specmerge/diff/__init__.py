@@ -1,0 +1,78 @@
+"""``specmerge diff``'s engine: what changes between two effective specs, and who caused it.
+
+:func:`compare` is pure: two :class:`Side` objects in, a :class:`DiffResult` out, every
+value masked through the given :class:`~specmerge.core.Redactor` (prime it with both sides,
+see :func:`redactor_for`). :mod:`.sides` builds sides from plans and stored specs;
+:mod:`.live` reads a live instance from a cluster; :mod:`.report` prints results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from ..core import Redactor
+from .manifests import diff_manifests
+from .model import ChangeType, DiffResult, ManifestChange, Origin, Side, ValueChange, WarningChange
+from .report import diff_document, diff_lines
+from .values import diff_values, diff_warnings
+
+Only = Literal["values", "manifests"] | None
+
+
+def redactor_for(old: Side, new: Side, schema: Mapping[str, Any] | None, reveal: bool) -> Redactor:
+    """One redactor for both sides: the chart schema's annotations plus key names, primed
+    with both sides' sensitive values so free text (warnings, manifests) can be scrubbed."""
+    r = Redactor(schema, reveal=reveal)
+    r.learn(old.effective.full)
+    r.learn(new.effective.full)
+    return r
+
+
+def compare(
+    old: Side,
+    new: Side,
+    redactor: Redactor,
+    *,
+    only: Only = None,
+    context: int = 3,
+    old_namespace: str = "default",
+    new_namespace: str = "default",
+    notes: tuple[str, ...] = (),
+) -> DiffResult:
+    """Values (with provenance) and warnings unless ``only == "manifests"``; manifests unless
+    ``only == "values"`` or a side has none (then a note says why)."""
+    values = warnings = ()
+    if only != "manifests":
+        values, warnings = diff_values(old, new, redactor), diff_warnings(old, new, redactor)
+    manifests = None
+    extra: list[str] = []
+    if only != "values":
+        missing = [s.label for s in (old, new) if s.manifests is None]
+        if missing:
+            extra.append("manifests not compared: not rendered for " + ", ".join(missing)
+                         + (" (schema violations)" if any(s.violations for s in (old, new)) else ""))
+        else:
+            manifests = diff_manifests(
+                old.manifests, new.manifests, redactor,
+                old_namespace=old_namespace, new_namespace=new_namespace, context=context,
+            )
+    return DiffResult(old, new, values, warnings, manifests, notes + tuple(extra))
+
+
+__all__ = [
+    "ChangeType",
+    "DiffResult",
+    "ManifestChange",
+    "Origin",
+    "Side",
+    "ValueChange",
+    "WarningChange",
+    "compare",
+    "diff_document",
+    "diff_lines",
+    "diff_manifests",
+    "diff_values",
+    "diff_warnings",
+    "redactor_for",
+]
