@@ -26,7 +26,7 @@ from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
 from .metrics import Metrics
-from .middleware import Guard
+from .middleware import BodyTooLarge, Guard
 from .models import VALUES_BODY, PreviewRequest, PreviewResponse, Problem, UserValues
 from .settings import ServiceSettings
 from .specs import InstanceNotFound, PreviewInputs, Specs
@@ -93,6 +93,11 @@ def create_app(service: Service) -> Guard:
     async def _problem(request: Request, exc: HTTPProblem) -> JSONResponse:
         body = {"detail": exc.detail, "requestId": rid(request), **exc.extra}
         return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse({"detail": f"request body over the {s.body_limit} byte limit", "requestId": rid(request)},
+                            status_code=413)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
