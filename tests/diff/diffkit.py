@@ -1,4 +1,6 @@
-"""Helpers for tests/diff: the CLI in-process, golden files, and the secrets the tests plant.
+"""Helpers for tests/diff: the CLI in-process, golden files, the secrets the tests plant, and
+the ``at_repo_root`` fixture (import it into a test module to use it: tests/diff has no
+conftest.py, because tests/render imports its own conftest by name).
 
 Golden files live in tests/diff/golden/. To regenerate them after an intended output
 change, run ``SPECMERGE_UPDATE_GOLDEN=1 python3 -m pytest tests/diff`` and review the diff.
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from specmerge.cli import app
@@ -26,6 +29,15 @@ MYSQL_PASSWORD = "fake-mysql-password-change-me"
 LICENSE = "FAKE-LICENSE-0000-0000-0000-not-a-real-licence"
 NEW_PASSWORD = "rotated-mysql-password-4711"
 AGENT_TOKEN = "agent-token-s3cr3t-9f8e7d"
+
+
+@pytest.fixture(autouse=True)
+def at_repo_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated chart cache, and the repository root as the cwd, so relative paths (and
+    so the locators in golden files) do not depend on where the tests run."""
+    monkeypatch.setenv("SPECMERGE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(REPO)
+    return REPO
 
 
 def run_cli(*args: str) -> Result:

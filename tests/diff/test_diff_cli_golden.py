@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from diffkit import AGENT, AGENT_EXAMPLES, DATA, check_golden, run_cli
+from diffkit import at_repo_root, AGENT, AGENT_EXAMPLES, DATA, check_golden, run_cli  # noqa: F401 (autouse fixture)
 
 RELEASES = ("--from-release", "0.61.0", "--to-release", "0.62.0")
 DEV, PROD = f"{AGENT_EXAMPLES}/dev_values.yaml", f"{AGENT_EXAMPLES}/prod_values.yaml"

@@ -13,7 +13,7 @@ from kubernetes import client
 
 from cluster.harness import Kube
 from cluster.test_apiserver import GROUP, PLURAL, VERSION, WANDB_CRD
-from diffkit import AGENT_TOKEN, run_cli
+from diffkit import at_repo_root, AGENT_TOKEN, run_cli  # noqa: F401 (autouse fixture)
 from specmerge.cli.inputs import InputFlags
 from specmerge.core import layer_from_values
 from specmerge.diff.live import LiveError, instance_from_objects

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diffkit import AGENT, LICENSE, MYSQL_PASSWORD, NEW_PASSWORD, USER_VALUES, run_cli
+from diffkit import at_repo_root, AGENT, LICENSE, MYSQL_PASSWORD, NEW_PASSWORD, USER_VALUES, run_cli  # noqa: F401 (autouse fixture)
 
 OUTPUTS = (("-o", "text"), ("-o", "json"), ("-o", "yaml"))
 
