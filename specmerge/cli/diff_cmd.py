@@ -48,7 +48,7 @@ def print_lines(lines: list[Line], colour: bool) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=sys.stdout, soft_wrap=True, highlight=False)
+    console = Console(file=sys.stdout, force_terminal=True, soft_wrap=True, highlight=False)
     for text, style in lines:
         console.print(Text(text, style=style or ""))
 

@@ -120,3 +120,14 @@ def test_validate_golden_exit_codes_and_json(tmp_path) -> None:
     ok = run_cli("validate", *AGENT, "-f", PROD)
     assert ok.exit_code == 0 and ok.stdout.startswith("valid: ")
     assert run_cli("validate", *AGENT, "-f", "tests/diff/data/missing.yaml").exit_code == 2
+
+
+def test_text_is_coloured_only_for_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from specmerge.cli.diff_cmd import print_lines
+
+    lines = [("+ added: 1", "green"), ("plain", None)]
+    print_lines(lines, colour=False)
+    assert capsys.readouterr().out == "+ added: 1\nplain\n"
+    print_lines(lines, colour=True)
+    coloured = capsys.readouterr().out
+    assert "\x1b[32m+ added: 1" in coloured and "plain" in coloured
