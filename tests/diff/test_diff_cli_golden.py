@@ -131,3 +131,12 @@ def test_text_is_coloured_only_for_a_terminal(capsys: pytest.CaptureFixture[str]
     print_lines(lines, colour=True)
     coloured = capsys.readouterr().out
     assert "\x1b[32m+ added: 1" in coloured and "plain" in coloured
+
+
+def test_from_file_takes_the_new_side_from_the_flags_after_the_separator_too() -> None:
+    stored = ("--from-file", "tests/diff/data/stored-spec.json", "--only", "values")
+    leading = run_cli("diff", *stored, *AGENT, "-f", DEV)
+    tail = run_cli("diff", *stored, "--", *AGENT, "-f", DEV)
+    assert leading.exit_code == tail.exit_code == 0, tail.stderr
+    assert tail.stdout.replace("+++ new layers", "+++ layers") == leading.stdout
+    assert "~ replicaCount: 2 -> 1" in tail.stdout
