@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -27,13 +27,15 @@ from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
 from .metrics import Metrics
 from .middleware import BodyTooLarge, Guard
-from .models import VALUES_BODY, PreviewRequest, PreviewResponse, Problem, UserValues
+from .models import DNS_LABEL, VALUES_BODY, PreviewRequest, PreviewResponse, Problem, UserValues
 from .settings import ServiceSettings
 from .specs import InstanceNotFound, PreviewInputs, Specs
 from .store import BadInstance, Instance, StaleETag, Stored, StoreError, ValuesStore
 from .values_edit import merge_patch, restore_placeholders
 
 MERGE_PATCH = "application/merge-patch+json"
+Namespace = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
+Name = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
 
 
 class HTTPProblem(Exception):
@@ -215,7 +217,7 @@ def create_app(service: Service) -> Guard:
     path = "/v1/instances/{namespace}/{name}/user-values"
 
     @app.get(path, tags=["console"], response_model=UserValues, responses=_problem_responses(401, 403, 404, 422, 503))
-    def get_values(request: Request, namespace: str, name: str, showSecrets: bool = Query(False)) -> JSONResponse:
+    def get_values(request: Request, namespace: Namespace, name: Name, showSecrets: bool = Query(False)) -> JSONResponse:
         principal = who(request)
         inst = instance(namespace, name)
         reveal = reveal_wanted(request, principal, showSecrets, namespace)
@@ -255,17 +257,25 @@ def create_app(service: Service) -> Guard:
             raise HTTPProblem(400, f"body: {exc.reason}") from None
 
     write_responses = _problem_responses(400, 401, 403, 404, 412, 413, 415, 422, 428, 503)
+    preconditions = [
+        {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+         "description": "The ETag of the values this write replaces (strong comparison)."},
+        {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string", "enum": ["*"]},
+         "description": "`*`: create; fails with 412 when values are already stored."},
+    ]
 
     @app.put(path, tags=["console"], response_model=UserValues, responses=write_responses,
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": VALUES_BODY}}}})
-    async def put_values(request: Request, namespace: str, name: str) -> JSONResponse:
+             openapi_extra={"parameters": preconditions,
+                            "requestBody": {"required": True, "content": {"application/json": {"schema": VALUES_BODY}}}})
+    async def put_values(request: Request, namespace: Namespace, name: Name) -> JSONResponse:
         inst = instance(namespace, name)
         values = await json_body(request, "request:body")
         return await run_in_threadpool(write, request, inst, lambda _current: values)
 
     @app.patch(path, tags=["console"], response_model=UserValues, responses=write_responses,
-               openapi_extra={"requestBody": {"required": True, "content": {MERGE_PATCH: {"schema": VALUES_BODY}}}})
-    async def patch_values(request: Request, namespace: str, name: str) -> JSONResponse:
+               openapi_extra={"parameters": preconditions,
+                              "requestBody": {"required": True, "content": {MERGE_PATCH: {"schema": VALUES_BODY}}}})
+    async def patch_values(request: Request, namespace: Namespace, name: Name) -> JSONResponse:
         inst = instance(namespace, name)
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != MERGE_PATCH:

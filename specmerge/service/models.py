@@ -6,13 +6,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_DNS = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 
 
 class InstanceRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    namespace: str = Field(pattern=_DNS)
-    name: str = Field(pattern=_DNS)
+    namespace: str = Field(pattern=DNS_LABEL)
+    name: str = Field(pattern=DNS_LABEL)
 
 
 class ChannelRef(BaseModel):
@@ -31,7 +31,7 @@ class RenderRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enabled: bool = False
     releaseName: str = Field(default="specmerge", pattern=r"^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$")
-    namespace: str = Field(default="default", pattern=_DNS)
+    namespace: str = Field(default="default", pattern=DNS_LABEL)
 
 
 class PreviewRequest(BaseModel):

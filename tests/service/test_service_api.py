@@ -7,7 +7,7 @@ import copy
 
 import httpx
 
-from conftest import ACCESS_KEY, MYSQL_PASSWORD, VALID_USER, Server, create, seed_active, values_url
+from service_harness import ACCESS_KEY, MYSQL_PASSWORD, VALID_USER, Server, create, seed_active, values_url
 
 
 def test_ops_endpoints(api: httpx.Client, server: Server) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from conftest import TOKEN, VALID_USER, Server, create, values_url
+from service_harness import TOKEN, VALID_USER, Server, create, values_url
 
 WRITERS = 50
 ATTEMPTS = 4

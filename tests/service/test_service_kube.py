@@ -13,7 +13,7 @@ import httpx
 import pytest
 from kubernetes import client
 
-from conftest import MYSQL_PASSWORD, VALID_USER, Server, start_server, stop_server, values_url
+from service_harness import MYSQL_PASSWORD, VALID_USER, Server, start_server, stop_server, values_url
 from specmerge.service.store import Instance, StaleETag
 from specmerge.service.store_secret import SecretStore
 

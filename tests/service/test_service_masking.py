@@ -6,7 +6,7 @@ import copy
 
 import httpx
 
-from conftest import SECRETS, TOKEN, VALID_USER, Server, create, seed_active, values_url
+from service_harness import SECRETS, TOKEN, VALID_USER, Server, create, seed_active, values_url
 
 
 def _leaks(response: httpx.Response) -> list[str]:
@@ -49,7 +49,7 @@ def test_no_secret_in_any_response_or_log_line_unless_revealed(server: Server, a
 
 
 def test_reveal_refused_without_permission(tmp_path, instance: str) -> None:  # type: ignore[no-untyped-def]
-    from conftest import start_server, stop_server
+    from service_harness import start_server, stop_server
 
     server = start_server(tmp_path)  # no --allow-reveal
     try:
