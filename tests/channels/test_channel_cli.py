@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import LICENCE_TEXT, SPECMERGE, RunningServer
+from channelkit import LICENCE_TEXT, SPECMERGE, RunningServer
 from typer.testing import CliRunner
 
 from specmerge.cli import app

@@ -8,7 +8,7 @@ import random
 from collections.abc import Callable
 
 import pytest
-from conftest import FAST, LICENCE_TEXT, Reply, RunningServer, ScriptedServer, spec_body
+from channelkit import FAST, LICENCE_TEXT, Reply, RunningServer, ScriptedServer, spec_body
 
 from specmerge.channels import load_embedded
 from specmerge.channels.client import ChannelClient, ChannelFetchError, Known, normalise_base_url

@@ -10,7 +10,7 @@ import socket
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import FAST, Reply, RunningServer, ScriptedServer, spec_body
+from channelkit import FAST, Reply, RunningServer, ScriptedServer, spec_body
 
 from specmerge.channels import load_embedded
 from specmerge.channels.cache import DirectoryCache

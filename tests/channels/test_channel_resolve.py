@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FAST, Reply, RunningServer, ScriptedServer, spec_body
+from channelkit import FAST, Reply, RunningServer, ScriptedServer, spec_body
 
 from specmerge.channels import load_embedded
 from specmerge.channels.cache import CacheEntry, CacheError, DirectoryCache, MemoryCache

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import LICENCE_TEXT
+from channelkit import LICENCE_TEXT
 from fastapi.testclient import TestClient
 
 from specmerge.channels import ChannelSpecError, embedded_dir

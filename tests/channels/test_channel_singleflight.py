@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import FAST, Reply, ScriptedServer, spec_body
+from channelkit import FAST, Reply, ScriptedServer, spec_body
 
 from specmerge.channels.client import ChannelClient, ChannelFetchError, Fetched
 from specmerge.channels.licence import Licence

@@ -1,6 +1,6 @@
 """Helpers for tests/diff: the CLI in-process, golden files, the secrets the tests plant, and
 the ``at_repo_root`` fixture (import it into a test module to use it: tests/diff has no
-conftest.py, because tests/render imports its own conftest by name).
+conftest.py of its own; test helpers live in *kit modules so no test imports a module named conftest).
 
 Golden files live in tests/diff/golden/. To regenerate them after an intended output
 change, run ``SPECMERGE_UPDATE_GOLDEN=1 python3 -m pytest tests/diff`` and review the diff.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import helm_python as helm
 import pytest
-from conftest import AGENT, PLATFORM, REPO_PASSWORD, REPO_USER
+from renderkit import AGENT, PLATFORM, REPO_PASSWORD, REPO_USER
 
 from specmerge.render import (
     ChartCache,
@@ -134,7 +134,7 @@ def test_repo_failures_say_what_and_where(chart_repo) -> None:
 
 
 def test_repo_archive_with_a_wrong_digest_is_refused(tmp_path: Path) -> None:
-    from conftest import _make_repo, _serve
+    from renderkit import _make_repo, _serve
 
     repo = tmp_path / "repo"
     repo.mkdir()

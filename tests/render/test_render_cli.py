@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import AGENT, PLATFORM, REPO, run_cli, split_stream
+from renderkit import AGENT, PLATFORM, REPO, run_cli, split_stream
 
 USER_VALUES = REPO / "examples" / "user-values.yaml"
 FAKE_MYSQL_PASSWORD = "fake-mysql-password-change-me"

@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import AGENT, AGENT_EXAMPLES, PLATFORM, REPO, run_cli, split_stream
+from renderkit import AGENT, AGENT_EXAMPLES, PLATFORM, REPO, run_cli, split_stream
 
 from specmerge.channels import list_embedded
 
