@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
-from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir, read_licence_file
+from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir, list_embedded, read_licence_file
 from .app import Service
 from .auth import Authenticator, KubeAuth, NoAuth, StaticTokenAuth
 from .metrics import Metrics
@@ -43,7 +44,10 @@ def build_service(settings: ServiceSettings) -> Service:
     if settings.channel_server and not settings.airgapped:
         licence = read_licence_file(settings.license_file) if settings.license_file else None
         client = ChannelClient(settings.channel_server, licence)
-    resolver = Resolver(client, DirectoryCache(default_cache_dir()) if client else None, airgapped=settings.airgapped)
+    # The embedded channels ship with the package and do not change while it runs: read them once.
+    embedded = functools.cache(list_embedded)
+    resolver = Resolver(client, DirectoryCache(default_cache_dir()) if client else None,
+                        airgapped=settings.airgapped, embedded=embedded)
     auth: Authenticator
     if settings.kube_auth:
         auth = KubeAuth(api, settings.cr_group, settings.cr_plural)

@@ -16,6 +16,7 @@ from ..core.paths import get_at
 from ..core.report import chain_dict, violations_list, warning_dict
 from ..pipeline import Plan, PlanInputs, pinned_release, plan
 from ..render import RenderError, RenderOptions, documents, helm_values, mask_secrets, render
+from .fast_redactor import CachedRedactor
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
 
@@ -56,6 +57,13 @@ def changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[t
     changes = [(p, "removed") for p in a if p not in b] + [(p, "added") for p in b if p not in a]
     changes += [(p, "changed") for p in a if p in b and a[p] != b[p]]
     return sorted(changes, key=lambda c: to_pointer(c[0]))
+
+
+def redactor_of(p: Plan, reveal: bool) -> Redactor:
+    """:meth:`Plan.redactor`, memoised over the chart schema (see :mod:`.fast_redactor`)."""
+    r = CachedRedactor(p.chart.schema, reveal=reveal)
+    r.learn(p.effective.full)
+    return r
 
 
 class Specs:
@@ -106,7 +114,7 @@ class Specs:
         release = req.release or pinned_release(user, cr)
         channel = self.resolve(ChannelRequest(req.channel or self.channel, release))
         p = self._plan(channel, user, cr=cr, operator=operator, extra=extra, options=req.options)
-        redactor = p.redactor(reveal)
+        redactor = redactor_of(p, reveal)
         body: dict[str, Any] = {
             "ok": p.ok,
             "channel": channel.to_dict(),
@@ -144,4 +152,4 @@ class Specs:
     def redactor_for(self, instance: Instance, values: Mapping[str, Any], reveal: bool) -> Redactor:
         """The redactor of the chart the instance's values would be rendered with."""
         p, _ = self.would_be(instance, values)
-        return p.redactor(reveal)
+        return redactor_of(p, reveal)
