@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -34,6 +35,7 @@ from .store import BadInstance, Instance, StaleETag, Stored, StoreError, ValuesS
 from .values_edit import merge_patch, restore_placeholders
 
 MERGE_PATCH = "application/merge-patch+json"
+PREVIEW_THREADS = 1
 Namespace = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
 Name = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
 
@@ -194,10 +196,17 @@ def create_app(service: Service) -> Guard:
     def metrics() -> Response:
         return Response(service.metrics.render(), media_type=service.metrics.content_type)
 
+    # Previews are CPU-bound Python: more threads than this only fight over the GIL and
+    # stretch every request's latency; the rest wait their turn in order.
+    cpu = anyio.CapacityLimiter(PREVIEW_THREADS)
+
     # -- preview -----------------------------------------------------------------------
     @app.post("/v1/preview", tags=["preview"], response_model=PreviewResponse,
               responses=_problem_responses(401, 403, 404, 413, 422, 503))
-    def preview(request: Request, body: PreviewRequest, showSecrets: bool = Query(False)) -> JSONResponse:
+    async def preview(request: Request, body: PreviewRequest, showSecrets: bool = Query(False)) -> JSONResponse:
+        return await anyio.to_thread.run_sync(run_preview, request, body, showSecrets, limiter=cpu)
+
+    def run_preview(request: Request, body: PreviewRequest, showSecrets: bool) -> JSONResponse:
         principal = who(request)
         inst = instance(body.instance.namespace, body.instance.name) if body.instance else None
         reveal = reveal_wanted(request, principal, showSecrets, inst.namespace if inst else None)
