@@ -62,10 +62,17 @@ class Manifest(BaseModel):
 
 
 class DiffChange(BaseModel):
+    """One differing leaf (specmerge.diff's value change): masked old/new and who set each."""
+
     path: str
+    dotted: str
     change: str
-    before: Any = None
-    after: Any = None
+    old: Any = None
+    new: Any = None
+    oldType: str | None = None
+    newType: str | None = None
+    oldOrigin: dict[str, Any] | None = None
+    newOrigin: dict[str, Any] | None = None
 
 
 class Diff(BaseModel):

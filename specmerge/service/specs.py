@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..channels import ChannelRequest, ChannelResult, Resolver
-from ..core import Layer, Redactor, layer_from_values, to_pointer
-from ..core.paths import get_at
+from ..core import Layer, Redactor, layer_from_values
 from ..core.report import chain_dict, violations_list, warning_dict
+from ..diff.report import value_change_dict
+from ..diff.sides import StoredSpec, plan_side, stored_side
+from ..diff.values import diff_values
 from ..pipeline import Plan, PlanInputs, pinned_release, plan
 from ..render import RenderError, RenderOptions, documents, helm_values, mask_secrets, render
 from .fast_redactor import CachedRedactor
@@ -39,24 +41,6 @@ class PreviewInputs:
     render: bool = False
     options: RenderOptions = field(default_factory=RenderOptions)
     provenance: bool = True
-
-
-def changed_paths(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
-    """``(path, added|removed|changed)`` for each leaf that differs between two specs, in
-    path order. A stand-in for the values diff of ``specmerge/diff`` (not there yet)."""
-
-    def leaves(tree: Any, path: tuple[str | int, ...] = ()) -> dict[tuple[str | int, ...], Any]:
-        if isinstance(tree, Mapping) and tree:
-            out: dict[tuple[str | int, ...], Any] = {}
-            for k, v in tree.items():
-                out.update(leaves(v, path + (k,)))
-            return out
-        return {path: tree} if path else {}
-
-    a, b = leaves(before), leaves(after)
-    changes = [(p, "removed") for p in a if p not in b] + [(p, "added") for p in b if p not in a]
-    changes += [(p, "changed") for p in a if p in b and a[p] != b[p]]
-    return sorted(changes, key=lambda c: to_pointer(c[0]))
 
 
 def redactor_of(p: Plan, reveal: bool) -> Redactor:
@@ -135,19 +119,14 @@ class Specs:
         return body
 
     def _diff(self, instance: Instance, p: Plan, redactor: Redactor) -> dict[str, Any]:
+        """What this preview changes against the instance's active spec (specmerge.diff)."""
         active = self.store.active(instance)
         if active is None:
             return {"active": False, "changes": []}
-        after = p.effective.values
-        changes = []
-        for path, change in changed_paths(active, after):
-            entry: dict[str, Any] = {"path": to_pointer(path), "change": change}
-            if change != "added":
-                entry["before"] = redactor.mask(get_at(active, path), path)
-            if change != "removed":
-                entry["after"] = redactor.mask(get_at(after, path), path)
-            changes.append(entry)
-        return {"active": True, "changes": changes}
+        redactor.learn(active)
+        old = stored_side(StoredSpec(active, None, {}, f"active:{instance}"), "active", None, None)
+        changes = diff_values(old, plan_side(p, "preview"), redactor)
+        return {"active": True, "changes": [value_change_dict(c) for c in changes]}
 
     def redactor_for(self, instance: Instance, values: Mapping[str, Any], reveal: bool) -> Redactor:
         """The redactor of the chart the instance's values would be rendered with."""

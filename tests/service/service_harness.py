@@ -9,13 +9,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 SPECMERGE = shutil.which("specmerge") or str(Path(sys.executable).with_name("specmerge"))
 TOKEN = "svc-token-5b1e0c7d2f"

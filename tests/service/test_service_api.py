@@ -146,8 +146,10 @@ def test_preview_happy_path_with_render_provenance_and_diff(server: Server, api:
     assert prov["/redis/database"]["winner"]["layer"] == "what-if"
     assert prov["/mysql/password"]["winner"]["value"].startswith("<redacted")
     assert any(m["template"].endswith("deployment-worker.yaml") or "worker" in m["template"] for m in out["manifests"])
-    changes = {c["path"]: c["change"] for c in out["diff"]["changes"]}
-    assert changes["/gone"] == "removed" and changes["/worker/replicaCount"] in ("added", "changed")
+    changes = {c["path"]: c for c in out["diff"]["changes"]}
+    assert changes["/gone"]["change"] == "removed" and changes["/gone"]["old"] == 1
+    assert changes["/worker/replicaCount"]["change"] == "added"
+    assert changes["/worker/replicaCount"]["newOrigin"]["layer"] == "cr"
     assert "/global/host" not in changes
 
 

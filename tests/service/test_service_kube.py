@@ -80,8 +80,8 @@ def test_api_on_the_secret_backend_with_token_and_access_reviews(kube, kube_serv
         kube.core_v1.create_namespaced_secret(ns, active)
         preview = admin.post("/v1/preview", json={"instance": {"namespace": ns, "name": "demo"}}).json()
         changes = {c["path"]: c for c in preview["diff"]["changes"]}
-        assert changes["/global/host"]["before"] == "https://old.example.com"
-        assert changes["/mysql/password"]["after"].startswith("<redacted")
+        assert changes["/global/host"]["old"] == "https://old.example.com"
+        assert changes["/mysql/password"]["new"].startswith("<redacted")
 
     token = _sa_token(kube, ns, "console")
     with kube_server.client(token=token) as console:
