@@ -27,7 +27,7 @@ from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
 from .metrics import Metrics
-from .middleware import BodyTooLarge, Guard
+from .middleware import BodyTooLarge, Guard, generic_500
 from .models import DNS_LABEL, VALUES_BODY, PreviewRequest, PreviewResponse, Problem, UserValues
 from .settings import ServiceSettings
 from .specs import InstanceNotFound, PreviewInputs, Specs
@@ -109,11 +109,7 @@ def create_app(service: Service) -> Guard:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
         return JSONResponse({"detail": errors, "requestId": rid(request)}, status_code=422)
 
-    @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        # Starlette re-raises after this; the Guard logs the frames under the request id.
-        return JSONResponse({"detail": "internal error; see the service log for this request id",
-                             "requestId": rid(request)}, status_code=500)
+    app.add_exception_handler(Exception, generic_500)
 
     def who(request: Request) -> Principal:
         try:

@@ -34,8 +34,20 @@ log = logging.getLogger("specmerge.service")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+GENERIC_500 = "internal error; see the service log for this request id"
+
+
 class BodyTooLarge(Exception):
     pass
+
+
+async def generic_500(request: Any, exc: Exception) -> Any:
+    """The app's handler for any unhandled exception: no message, no trace, the request id.
+    Starlette re-raises after it; :class:`Guard` then logs the frames under that id."""
+    from fastapi.responses import JSONResponse
+
+    rid = request.scope.get("state", {}).get("request_id")
+    return JSONResponse({"detail": GENERIC_500, "requestId": rid}, status_code=500)
 
 
 class Guard:
@@ -93,7 +105,7 @@ class Guard:
         except Exception as exc:  # the one place an unexpected error becomes a response
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("request %s failed: %s\n%s", rid, type(exc).__name__, frames)
-            await reply(500, "internal error; see the service log for this request id")
+            await reply(500, GENERIC_500)
         route = scope.get("route")
         template = getattr(route, "path", None) or "unmatched"
         elapsed = time.perf_counter() - start
