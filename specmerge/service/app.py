@@ -205,6 +205,8 @@ def create_app(service: Service) -> Guard:
     def run_preview(request: Request, body: PreviewRequest, showSecrets: bool) -> JSONResponse:
         principal = who(request)
         inst = instance(body.instance.namespace, body.instance.name) if body.instance else None
+        if inst is not None:
+            allowed(lambda: service.auth.may_read(principal, inst), f"read the console values of {inst}")
         reveal = reveal_wanted(request, principal, showSecrets, inst.namespace if inst else None)
         inputs = PreviewInputs(
             instance=inst,
@@ -225,6 +227,7 @@ def create_app(service: Service) -> Guard:
     def get_values(request: Request, namespace: Namespace, name: Name, showSecrets: bool = Query(False)) -> JSONResponse:
         principal = who(request)
         inst = instance(namespace, name)
+        allowed(lambda: service.auth.may_read(principal, inst), f"read the console values of {inst}")
         reveal = reveal_wanted(request, principal, showSecrets, namespace)
         stored = guarded(lambda: specs.stored(inst))
         return guarded(lambda: values_response(inst, stored, reveal))

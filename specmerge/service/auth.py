@@ -4,8 +4,8 @@
   compared in constant time; its holder may write, and may reveal secrets only when the
   settings say ``allow_reveal``.
 * :class:`KubeAuth` (in-cluster): the bearer token is checked with a TokenReview; writing
-  an instance's console values needs ``update`` on its CR (SubjectAccessReview for
-  ``<plural>.<group>`` ``ns/name``), revealing secrets needs ``get`` on Secrets in its namespace.
+  an instance's console values needs ``update`` on its CR and reading them ``get``
+  (SubjectAccessReview for ``<plural>.<group>`` ``ns/name``), revealing secrets needs ``get`` on Secrets in its namespace.
 * :class:`NoAuth`: loopback development only (``--no-auth``).
 """
 
@@ -44,6 +44,8 @@ class Principal:
 class Authenticator(Protocol):
     def authenticate(self, token: str | None) -> Principal | None: ...
 
+    def may_read(self, who: Principal, instance: Instance) -> bool: ...
+
     def may_write(self, who: Principal, instance: Instance) -> bool: ...
 
     def may_reveal(self, who: Principal, namespace: str | None) -> bool: ...
@@ -67,6 +69,9 @@ class StaticTokenAuth:
             return None
         return Principal("token")
 
+    def may_read(self, who: Principal, instance: Instance) -> bool:
+        return True
+
     def may_write(self, who: Principal, instance: Instance) -> bool:
         return True
 
@@ -80,6 +85,9 @@ class NoAuth:
 
     def authenticate(self, token: str | None) -> Principal | None:
         return Principal("anonymous")
+
+    def may_read(self, who: Principal, instance: Instance) -> bool:
+        return True
 
     def may_write(self, who: Principal, instance: Instance) -> bool:
         return True
@@ -115,9 +123,15 @@ class KubeAuth:
             raise AuthUnavailable(f"SubjectAccessReview failed: HTTP {exc.status}") from None
         return bool(review.status and review.status.allowed)
 
-    def may_write(self, who: Principal, instance: Instance) -> bool:
+    def _on_instance(self, who: Principal, verb: str, instance: Instance) -> bool:
         return self._allowed(who, V1ResourceAttributes(
-            group=self.group, resource=self.plural, verb="update", namespace=instance.namespace, name=instance.name))
+            group=self.group, resource=self.plural, verb=verb, namespace=instance.namespace, name=instance.name))
+
+    def may_read(self, who: Principal, instance: Instance) -> bool:
+        return self._on_instance(who, "get", instance)
+
+    def may_write(self, who: Principal, instance: Instance) -> bool:
+        return self._on_instance(who, "update", instance)
 
     def may_reveal(self, who: Principal, namespace: str | None) -> bool:
         return self._allowed(who, V1ResourceAttributes(group="", resource="secrets", verb="get", namespace=namespace))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -83,21 +84,28 @@ def test_api_on_the_secret_backend_with_token_and_access_reviews(kube, kube_serv
         assert changes["/global/host"]["old"] == "https://old.example.com"
         assert changes["/mysql/password"]["new"].startswith("<redacted")
 
+        etag = admin.get(values_url(inst)).headers["etag"]
+
     token = _sa_token(kube, ns, "console")
     with kube_server.client(token=token) as console:
-        etag = console.get(values_url(inst)).headers["etag"]
+        assert console.get(values_url(inst)).status_code == 403  # authenticated, but no RBAC yet
+        assert console.post("/v1/preview", json={"instance": {"namespace": ns, "name": "demo"}}).status_code == 403
         denied = console.put(values_url(inst), json=VALID_USER, headers={"If-Match": etag})
         assert denied.status_code == 403
-        assert console.get(values_url(inst), params={"showSecrets": "true"}).status_code == 403
         rbac = client.RbacAuthorizationV1Api(kube.api_client)
         rbac.create_namespaced_role(ns, client.V1Role(
             metadata=client.V1ObjectMeta(name="console"),
             rules=[client.V1PolicyRule(api_groups=["apps.wandb.com"], resources=["weightsandbiases"],
-                                       verbs=["update"], resource_names=["demo"])]))
+                                       verbs=["get", "update"], resource_names=["demo"])]))
         rbac.create_namespaced_role_binding(ns, client.V1RoleBinding(
             metadata=client.V1ObjectMeta(name="console"),
             role_ref=client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="Role", name="console"),
             subjects=[client.RbacV1Subject(kind="ServiceAccount", name="console", namespace=ns)]))
+        deadline = time.monotonic() + 15  # the RBAC authorizer sees new bindings through an informer
+        while (r := console.get(values_url(inst))).status_code == 403 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert r.status_code == 200 and r.headers["etag"] == etag
+        assert console.get(values_url(inst), params={"showSecrets": "true"}).status_code == 403  # no get secrets
         changed = {**VALID_USER, "features": {"beta": True}}
         allowed = console.put(values_url(inst), json=changed, headers={"If-Match": etag})
         assert allowed.status_code == 200, allowed.text
