@@ -53,6 +53,8 @@ class Positions:
     def find(self, path: Path) -> tuple[Path, Position] | None:
         """The position of ``path``, or of its nearest ancestor that has one."""
         table = self.table()
+        if not table:
+            return None
         for n in range(len(path), -1, -1):
             pos = table.get(path[:n])
             if pos is not None:

@@ -299,8 +299,48 @@ class Effective:
         return out
 
     def provenance(self) -> dict[Path, Chain]:
-        """The chain of every leaf and every deleted path, in document order."""
-        table = {path: self.chain(path) for path, _ in self.leaves()}
+        """The chain of every leaf and every deleted path, in document order.
+
+        Equal to ``{p: self.chain(p) for each leaf p}`` plus :meth:`deleted`, but computed in
+        one walk down all layers at once, so each layer's node is looked up once per path
+        instead of once per path and ancestor.
+        """
+        table: dict[Path, Chain] = {}
+        layers = self.layers
+        top = [(i, layers[i].values) for i in range(len(layers) - 1, -1, -1)]
+        steering = [(i, v) for i, v in top if layers[i].name in STEERING_LAYERS]
+
+        def walk(path: Path, node: dict[str, Any], states: list[tuple[int, Any]], cut: Cut | None) -> None:
+            for key, value in node.items():
+                child = path + (key,)
+                scope = steering if not path and key.startswith(CONTROL_PREFIX) else states
+                entries: list[Entry] = []
+                below: list[tuple[int, Any]] = []
+                child_cut = cut
+                stopped = False
+                for index, lnode in scope:
+                    if key not in lnode:
+                        continue
+                    found = lnode[key]
+                    layer = layers[index]
+                    if found is None:
+                        entries.append(Entry(layer.name, layer.locate(child), index, "delete"))
+                    else:
+                        entries.append(Entry(layer.name, layer.locate(child), index, "set", found))
+                    if stopped:
+                        continue
+                    if isinstance(found, dict):
+                        below.append((index, found))
+                    else:  # nothing under ``child`` reaches past this layer
+                        stopped = True
+                        op: Literal["delete", "replace"] = "delete" if found is None else "replace"
+                        child_cut = Cut(layer.name, layer.locate(child), child, op)
+                if isinstance(value, dict) and value:
+                    walk(child, value, below, child_cut)
+                else:
+                    table[child] = Chain(child, tuple(entries), cut)
+
+        walk((), self.full, top, None)
         for c in self.deleted():
             table[c.path] = c
         return table

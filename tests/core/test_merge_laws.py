@@ -162,6 +162,7 @@ def test_provenance_is_consistent(layers: list[Layer]) -> None:
     table = eff.provenance()
     for path, value in leaves(eff.full):
         chain = table[path]
+        assert chain == eff.chain(path)  # the one-walk table agrees with the per-path chain
         assert chain.winner is not None and chain.winner.op == "set"
         if isinstance(value, dict):
             assert isinstance(chain.winner.value, dict)
