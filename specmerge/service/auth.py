@@ -79,21 +79,14 @@ class StaticTokenAuth:
         return self.allow_reveal
 
 
-class NoAuth:
+class NoAuth(StaticTokenAuth):
+    """Anyone is the anonymous principal, with the static token's permissions (loopback only)."""
+
     def __init__(self, allow_reveal: bool = False) -> None:
-        self.allow_reveal = allow_reveal
+        super().__init__("", allow_reveal)
 
     def authenticate(self, token: str | None) -> Principal | None:
         return Principal("anonymous")
-
-    def may_read(self, who: Principal, instance: Instance) -> bool:
-        return True
-
-    def may_write(self, who: Principal, instance: Instance) -> bool:
-        return True
-
-    def may_reveal(self, who: Principal, namespace: str | None) -> bool:
-        return self.allow_reveal
 
 
 class KubeAuth:

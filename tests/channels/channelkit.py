@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from procs import stop_process
 
 from specmerge.channels import embedded_dir, load_embedded
 from specmerge.channels.cache import CacheEntry, DirectoryCache
@@ -77,12 +78,7 @@ def start_channel_server(directory: Path, *extra: str) -> RunningServer:
 
 
 def stop(server: RunningServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    stop_process(server.process)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from procs import stop_process
 
 SPECMERGE = shutil.which("specmerge") or str(Path(sys.executable).with_name("specmerge"))
 TOKEN = "svc-token-5b1e0c7d2f"
@@ -79,12 +80,7 @@ def start_server(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> S
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    stop_process(server.process)
 
 
 def values_url(instance: str) -> str:
