@@ -35,9 +35,10 @@ def build_service(settings: ServiceSettings) -> Service:
     api = kube_api_client(settings) if (settings.kubeconfig or settings.in_cluster or settings.kube_auth) else None
     store: ValuesStore
     if settings.kubeconfig or settings.in_cluster:
-        from kubernetes.client import CoreV1Api
+        from kubernetes.client import CoreV1Api, CustomObjectsApi
 
-        store = SecretStore(CoreV1Api(api))
+        kind = (settings.cr_group, settings.cr_version, settings.cr_plural)
+        store = SecretStore(CoreV1Api(api), CustomObjectsApi(api), kind)
     else:
         store = DirectoryStore(settings.store_dir or default_store_dir())
     client = None

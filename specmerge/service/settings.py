@@ -31,6 +31,7 @@ class ServiceSettings:
     kube_auth: bool = False  # TokenReview + SubjectAccessReview instead of the static token
     cr_group: str = "apps.wandb.com"
     cr_plural: str = "weightsandbiases"
+    cr_version: str = "v1"
     channel: str = "stable"
     channel_server: str | None = None
     license_file: str | None = None

@@ -64,11 +64,18 @@ class Specs:
         with self.metrics.timed("merge_validate"):
             return plan(PlanInputs(channel=channel.spec, user=user, render=False, **more))
 
+    def cr_layer(self, instance: Instance) -> Layer | None:
+        """The instance's CR layer (its ``spec.values``), when the store knows a CR."""
+        found = self.store.cr(instance)
+        return None if found is None else layer_from_values("cr", found[0], found[1])
+
     def would_be(self, instance: Instance, values: Mapping[str, Any]) -> tuple[Plan, ChannelResult]:
-        """The effective spec the instance would have with ``values`` as its user layer."""
+        """The effective spec the instance would have with ``values`` as its user layer
+        (and its CR's values above it, as the reconcile would merge them)."""
         user = layer_from_values("user", self.store.locator(instance), values)
-        result = self.resolve(ChannelRequest(self.channel, pinned_release(user)))
-        return self._plan(result, user), result
+        cr = self.cr_layer(instance)
+        result = self.resolve(ChannelRequest(self.channel, pinned_release(user, cr)))
+        return self._plan(result, user, cr=cr), result
 
     def render(self, p: Plan, options: RenderOptions) -> dict[str, str]:
         """Render a valid plan; a template error's text is scrubbed of the spec's secrets."""
@@ -91,7 +98,10 @@ class Specs:
             user = layer_from_values("user", "request:user", req.user)
         elif req.instance is not None:
             user = layer_from_values("user", self.store.locator(req.instance), self.stored(req.instance).values)
-        cr = layer_from_values("cr", "request:cr", req.cr) if req.cr is not None else None
+        if req.cr is not None:
+            cr = layer_from_values("cr", "request:cr", req.cr)
+        else:
+            cr = self.cr_layer(req.instance) if req.instance is not None else None
         operator = layer_from_values("operator", "request:operator", req.operator) if req.operator is not None else None
         extra = tuple(layer_from_values(name, f"request:overrides[{i}]", values)
                       for i, (name, values) in enumerate(req.overrides))

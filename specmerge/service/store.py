@@ -79,6 +79,10 @@ class ValuesStore(Protocol):
         """The instance's last applied effective spec (``<name>-spec-active``), if any."""
         ...
 
+    def cr(self, instance: Instance) -> tuple[str, dict[str, Any]] | None:
+        """The instance's CR layer: ``(source locator, spec.values)``, if there is a CR."""
+        ...
+
     def ping(self) -> None:
         """Raise :class:`StoreError` when the backend is unreachable."""
         ...

@@ -1,5 +1,6 @@
-"""The directory backend: ``<root>/<namespace>/<name>/user.json`` (the user layer) and
-``active.json`` (the last applied effective spec, read only here).
+"""The directory backend: ``<root>/<namespace>/<name>/user.json`` (the user layer),
+``active.json`` (the last applied effective spec) and ``cr.json`` (the CR's ``spec.values``,
+the layer above the console's); the last two are only read here.
 
 Writes are atomic (a temporary file in the same directory, fsync, ``os.replace``) and
 compare-and-swap under one lock: a thread lock for this process and an ``flock`` on
@@ -24,6 +25,7 @@ from .store import Instance, StaleETag, Stored, StoreError, canonical, content_e
 
 USER_FILE = "user.json"
 ACTIVE_FILE = "active.json"
+CR_FILE = "cr.json"
 
 
 class DirectoryStore:
@@ -58,6 +60,11 @@ class DirectoryStore:
 
     def active(self, instance: Instance) -> dict[str, Any] | None:
         return self._read(self._dir(instance) / ACTIVE_FILE)
+
+    def cr(self, instance: Instance) -> tuple[str, dict[str, Any]] | None:
+        path = self._dir(instance) / CR_FILE
+        values = self._read(path)
+        return None if values is None else (f"file:{path}", values)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

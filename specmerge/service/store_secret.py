@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from kubernetes.client import CoreV1Api, V1ObjectMeta, V1Secret
+from kubernetes.client import CoreV1Api, CustomObjectsApi, V1ObjectMeta, V1Secret
 from kubernetes.client.exceptions import ApiException
 
 from ..core import LayerInputError, parse_json
@@ -35,8 +35,33 @@ def _why(exc: ApiException) -> str:
 
 
 class SecretStore:
-    def __init__(self, core_v1: CoreV1Api) -> None:
+    """Secrets for the user layer; the CR (``group/version/plural``) for the layer above it."""
+
+    def __init__(
+        self,
+        core_v1: CoreV1Api,
+        custom: CustomObjectsApi | None = None,
+        cr_kind: tuple[str, str, str] = ("apps.wandb.com", "v1", "weightsandbiases"),
+    ) -> None:
         self.core_v1 = core_v1
+        self.custom = custom
+        self.cr_kind = cr_kind
+
+    def cr(self, instance: Instance) -> tuple[str, dict[str, Any]] | None:
+        if self.custom is None:
+            return None
+        group, version, plural = self.cr_kind
+        where = f"cr:{instance.namespace}/{instance.name}"
+        try:
+            obj = self.custom.get_namespaced_custom_object(group, version, instance.namespace, plural, instance.name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise StoreError(f"{where}: cannot read: {_why(exc)}") from None
+        values = (obj.get("spec") or {}).get("values") or {}
+        if not isinstance(values, dict):
+            raise StoreError(f"{where}: spec.values is not an object")
+        return where, values
 
     def __repr__(self) -> str:
         return "SecretStore()"

@@ -4,6 +4,7 @@ every status code of the console-values API and the preview."""
 from __future__ import annotations
 
 import copy
+import json
 
 import httpx
 
@@ -176,3 +177,29 @@ def test_metrics_count_requests_stages_and_channel_results(api: httpx.Client, se
     assert 'specmerge_stage_duration_seconds_count{stage="render"}' in text
     assert 'specmerge_stage_duration_seconds_count{stage="merge_validate"}' in text
     assert 'specmerge_channel_results_total{degraded="false",source="embedded"}' in text
+
+
+def test_the_instance_cr_layer_is_above_the_console_in_writes_and_previews(
+    server: Server, api: httpx.Client, instance: str
+) -> None:
+    """The would-be spec of a console write is what the reconcile will merge: the CR's
+    ``spec.values`` sit above the user layer, so a CR that overrides a value wins in the
+    preview, and a CR that breaks the schema makes the write a 422 attributed to the CR."""
+    create(api, instance)
+    ns, name = instance.split("/")
+    assert server.store is not None
+    cr_file = server.store / instance / "cr.json"
+    cr_file.write_text(json.dumps({"app": {"replicaCount": 5}}))
+    out = api.post("/v1/preview", json={"instance": {"namespace": ns, "name": name}}).json()
+    assert [l["name"] for l in out["layers"]][-2:] == ["user", "cr"]
+    assert out["values"]["app"]["replicaCount"] == 5
+    prov = {p["path"]: p for p in out["provenance"]}
+    assert prov["/app/replicaCount"]["winner"] == {"layer": "cr", "source": f"file:{cr_file}", "op": "set", "value": 5}
+
+    cr_file.write_text(json.dumps({"app": {"replicaCount": "five"}}))
+    current = api.get(values_url(instance))
+    r = api.put(values_url(instance), json=VALID_USER, headers={"If-Match": current.headers["ETag"]})
+    assert r.status_code == 422
+    (v,) = r.json()["violations"]
+    assert (v["path"], v["layer"]) == ("/app/replicaCount", "cr")
+    assert api.get(values_url(instance)).headers["ETag"] == current.headers["ETag"]  # nothing stored

@@ -113,3 +113,19 @@ def test_api_on_the_secret_backend_with_token_and_access_reviews(kube, kube_serv
                            headers={"If-None-Match": "*"}).status_code == 403  # the Role names only "demo"
     assert _secret_json(kube, ns, "demo-spec-user")["values"]["features"] == {"beta": True}
     assert httpx.get(f"{kube_server.url}/readyz").status_code == 200
+
+
+def test_secret_store_reads_the_cr_layer_from_the_custom_resource(kube) -> None:  # type: ignore[no-untyped-def]
+    from cluster.test_apiserver import WANDB_CRD
+
+    kube.install_crd(WANDB_CRD)
+    ns = kube.namespace("svccr")
+    store = SecretStore(kube.core_v1, kube.custom_objects)
+    assert store.cr(Instance(ns, "demo")) is None  # no CR: no layer
+    kube.custom_objects.create_namespaced_custom_object(
+        "apps.wandb.com", "v1", ns, "weightsandbiases",
+        {"apiVersion": "apps.wandb.com/v1", "kind": "WeightsAndBiases", "metadata": {"name": "demo"},
+         "spec": {"chart": {"path": "charts/platform"}, "values": {"app": {"replicaCount": 4}}}},
+    )
+    assert store.cr(Instance(ns, "demo")) == (f"cr:{ns}/demo", {"app": {"replicaCount": 4}})
+    assert SecretStore(kube.core_v1).cr(Instance(ns, "demo")) is None  # no CR access configured
