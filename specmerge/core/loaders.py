@@ -152,8 +152,6 @@ def _plain(source: str, root: Any, text: str | None) -> dict[str, Any]:
             return {k: copy(v) for k, v in node.items()}
         if isinstance(node, list):
             return [copy(v) for v in node]
-        if isinstance(node, float) and node != node:  # NaN: keep, JSON Schema will judge it
-            return node
         return node
 
     return copy(root)

@@ -128,7 +128,7 @@ def compile_schema(schema: Mapping[str, Any] | CompiledSchema) -> CompiledSchema
     return compiled
 
 
-def _attribution_path(values: Any, path: Path) -> Path:
+def _attribution_path(path: Path) -> Path:
     """The part of ``path`` the merge knows: it stops at the first list (lists are leaves)."""
     for i, key in enumerate(path):
         if isinstance(key, int):
@@ -136,8 +136,8 @@ def _attribution_path(values: Any, path: Path) -> Path:
     return path
 
 
-def _attribute(layers: Sequence[Layer], instance: Any, path: Path) -> tuple[str | None, str | None]:
-    known = _attribution_path(instance, path)
+def _attribute(layers: Sequence[Layer], path: Path) -> tuple[str | None, str | None]:
+    known = _attribution_path(path)
     winner = chain(layers, known).winner
     if winner is None:
         return None, None
@@ -193,7 +193,7 @@ def validate_values(
         ):
             for key in kind.unexpected:
                 path = base + (str(key),)
-                layer, source = _attribute(layers, values, path)
+                layer, source = _attribute(layers, path)
                 out.append(
                     Violation(
                         to_pointer(path),
@@ -204,7 +204,7 @@ def validate_values(
                     )
                 )
             continue
-        layer, source = _attribute(layers, values, base)
+        layer, source = _attribute(layers, base)
         value = err.instance if hasattr(err, "instance") else None
         message = _mask_message(err.message, value, redactor, redactor.is_sensitive(base))
         out.append(Violation(to_pointer(base), message, keyword, layer, source))
