@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from procs import stop_process
+from procs import await_served, stop_process
 
 from specmerge.channels import embedded_dir, load_embedded
 from specmerge.channels.cache import CacheEntry, DirectoryCache
@@ -57,23 +56,7 @@ def start_channel_server(directory: Path, *extra: str) -> RunningServer:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    m = re.search(r"on (http://\S+)", line)
-    if not m:
-        proc.kill()
-        raise RuntimeError(f"channel-server did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
-    url = m[1]
-    deadline = time.monotonic() + 20
-    while True:  # the socket listens before uvicorn serves; wait for /healthz
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise
-            time.sleep(0.02)
+    url = await_served(proc, "channel-server", lambda: proc.stderr.read() if proc.stderr else "")
     return RunningServer(url, proc)
 
 

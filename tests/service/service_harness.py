@@ -4,17 +4,15 @@ with its log captured to a file, the fake secrets the masking tests hunt for, an
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from procs import stop_process
+from procs import await_served, stop_process
 
 SPECMERGE = shutil.which("specmerge") or str(Path(sys.executable).with_name("specmerge"))
 TOKEN = "svc-token-5b1e0c7d2f"
@@ -60,23 +58,8 @@ def start_server(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> S
         args += ["--store-dir", str(store)]
     with open(log, "w") as err:
         proc = subprocess.Popen([*args, *extra], stdout=subprocess.PIPE, stderr=err, text=True, env=env)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    m = re.search(r"on (http://\S+)", line)
-    if not m:
-        proc.kill()
-        raise RuntimeError(f"specmerge serve did not start: {line!r}\n{log.read_text()}")
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(f"{m[1]}/healthz", timeout=2)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise
-            time.sleep(0.05)
-    return Server(m[1], proc, log, store)
+    url = await_served(proc, "specmerge serve", log.read_text)
+    return Server(url, proc, log, store)
 
 
 def stop_server(server: Server) -> None:
