@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -71,6 +72,39 @@ def _resolve_ref(root: Mapping[str, Any], ref: str) -> Mapping[str, Any] | None:
     return node if isinstance(node, Mapping) else None
 
 
+class _Memo:
+    """``path -> sensitive`` for one schema object. A loaded chart's schema is shared and never
+    mutated (charts are cached by digest), so an answer stays true; the memo holds the schema
+    so its ``id`` is not reused while the memo lives, and stops growing at :data:`_MEMO_PATHS`
+    (list indexes make the path space unbounded; beyond it the walk simply runs again)."""
+
+    __slots__ = ("schema", "answers")
+
+    def __init__(self, schema: Mapping[str, Any] | None) -> None:
+        self.schema = schema
+        self.answers: dict[Path, bool] = {}
+
+    def remember(self, path: Path, answer: bool) -> None:
+        if len(self.answers) < _MEMO_PATHS:
+            self.answers[path] = answer
+
+
+_MEMO_PATHS = 50_000
+_MEMO_SCHEMAS = 64
+_MEMOS: dict[int, _Memo] = {}
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(schema: Mapping[str, Any] | None) -> _Memo:
+    with _MEMO_LOCK:
+        memo = _MEMOS.get(id(schema))
+        if memo is None or memo.schema is not schema:
+            if len(_MEMOS) >= _MEMO_SCHEMAS:
+                _MEMOS.clear()
+            memo = _MEMOS[id(schema)] = _Memo(schema)
+        return memo
+
+
 class Redactor:
     """Masks sensitive values for output, by key name and by schema annotation."""
 
@@ -78,6 +112,7 @@ class Redactor:
         self.schema = schema
         self.reveal = reveal
         self._seen: set[str] = set()
+        self._memo = _memo(schema)
 
     # -- schema walk ---------------------------------------------------------------
     def _expand(self, nodes: Iterable[Any]) -> list[Mapping[str, Any]]:
@@ -138,7 +173,18 @@ class Redactor:
         return any(n.get("writeOnly") is True or n.get("x-sensitive") is True for n in nodes)
 
     def is_sensitive(self, path: Path) -> bool:
-        """Whether the value at ``path`` (or an ancestor of it) is a secret."""
+        """Whether the value at ``path`` (or an ancestor of it) is a secret.
+
+        Answers are remembered per schema object (see :class:`_Memo`): a preview asks about
+        every leaf several times, and the schema walk from the root was most of its cost.
+        """
+        hit = self._memo.answers.get(path)
+        if hit is None:
+            hit = self._walk(path)
+            self._memo.remember(path, hit)
+        return hit
+
+    def _walk(self, path: Path) -> bool:
         if any(is_sensitive_key(k) for k in path):
             return True
         if self.schema is None:
@@ -180,25 +226,10 @@ class Redactor:
         """A copy of ``tree`` (found at ``base``) with every sensitive value redacted."""
         if self.is_sensitive(base):
             return self.mask_value(tree)
-        nodes = self._expand([self.schema]) if self.schema is not None else []
-        for key in base:
-            nodes = self._children(nodes, key) if nodes else []
-        return self._mask(tree, nodes)
-
-    def _mask(self, tree: Any, nodes: list[Mapping[str, Any]]) -> Any:
         if isinstance(tree, Mapping):
-            out: dict[str, Any] = {}
-            for k, v in tree.items():
-                sub = self._children(nodes, k) if nodes else []
-                if is_sensitive_key(k) or self._flagged(sub):
-                    out[k] = self.mask_value(v)
-                else:
-                    out[k] = self._mask(v, sub)
-            return out
+            return {k: self.mask(v, base + (k,)) for k, v in tree.items()}
         if isinstance(tree, list):
-            return [
-                self._mask(v, self._children(nodes, i) if nodes else []) for i, v in enumerate(tree)
-            ]
+            return [self.mask(v, base + (i,)) for i, v in enumerate(tree)]
         return tree
 
     def learn(self, tree: Any, base: Path = ()) -> None:

@@ -18,7 +18,6 @@ from ..diff.sides import StoredSpec, plan_side, stored_side
 from ..diff.values import diff_values
 from ..pipeline import Plan, PlanInputs, pinned_release, plan
 from ..render import RenderError, RenderOptions, documents, helm_values, mask_secrets, render
-from .fast_redactor import CachedRedactor
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
 
@@ -41,13 +40,6 @@ class PreviewInputs:
     render: bool = False
     options: RenderOptions = field(default_factory=RenderOptions)
     provenance: bool = True
-
-
-def redactor_of(p: Plan, reveal: bool) -> Redactor:
-    """:meth:`Plan.redactor`, memoised over the chart schema (see :mod:`.fast_redactor`)."""
-    r = CachedRedactor(p.chart.schema, reveal=reveal)
-    r.learn(p.effective.full)
-    return r
 
 
 class Specs:
@@ -108,13 +100,14 @@ class Specs:
         release = req.release or pinned_release(user, cr)
         channel = self.resolve(ChannelRequest(req.channel or self.channel, release))
         p = self._plan(channel, user, cr=cr, operator=operator, extra=extra, options=req.options)
-        redactor = redactor_of(p, reveal)
+        redactor = Redactor(p.chart.schema, reveal=reveal)
+        values = redactor.mask(p.effective.full)  # masking also primes redactor.scrub (Plan.redactor's learn)
         body: dict[str, Any] = {
             "ok": p.ok,
             "channel": channel.to_dict(),
             "chart": {"locator": p.chart.locator, "digest": p.chart_digest},
             "layers": [{"name": layer.name, "source": layer.source} for layer in p.layers],
-            "values": redactor.mask(p.effective.full),
+            "values": values,
             "warnings": [warning_dict(w, redactor) for w in p.warnings],
             "violations": violations_list(p.violations, redactor),
             "provenance": [chain_dict(c, redactor) for c in p.effective.provenance().values()] if req.provenance else None,
@@ -141,4 +134,4 @@ class Specs:
     def redactor_for(self, instance: Instance, values: Mapping[str, Any], reveal: bool) -> Redactor:
         """The redactor of the chart the instance's values would be rendered with."""
         p, _ = self.would_be(instance, values)
-        return redactor_of(p, reveal)
+        return p.redactor(reveal)

@@ -109,3 +109,58 @@ def test_schema_annotations_mark_values_sensitive_through_refs() -> None:
 def test_everything_under_a_sensitive_key_is_masked() -> None:
     masked = Redactor().mask({"credentials": {"user": "admin", "pass": ["p1-long", "p2-long"]}})
     assert masked == {"credentials": {"user": redact("admin"), "pass": redact(["p1-long", "p2-long"])}}
+
+
+# Sensitive by key name, by writeOnly through $ref, patternProperties, items and
+# additionalProperties; ``plain`` and ``notes`` are never sensitive.
+MEMO_SCHEMA: dict[str, Any] = {
+    "$defs": {"cred": {"type": "string", "writeOnly": True}},
+    "properties": {
+        "a": {"properties": {"key": {"$ref": "#/$defs/cred"}, "plain": {"type": "string"}}},
+        "b": {"type": "array", "items": {"properties": {"pin": {"x-sensitive": True}}}},
+        "c": {"patternProperties": {"^k": {"writeOnly": True}}, "additionalProperties": {"type": "object"}},
+    },
+}
+MEMO_KEYS = st.sampled_from(["a", "b", "c", "key", "pin", "kx", "plain", "notes", "token"])
+MEMO_TREES = st.dictionaries(
+    MEMO_KEYS,
+    st.recursive(st.one_of(st.text(max_size=6), st.integers(), st.none()),
+                 lambda kids: st.one_of(st.lists(kids, max_size=3), st.dictionaries(MEMO_KEYS, kids, max_size=3)),
+                 max_leaves=10),
+    max_size=4,
+)
+
+
+def _masked_where_sensitive(tree: Any, masked: Any, path: tuple, reference: Redactor) -> None:
+    if reference._walk(path):  # the uncached schema walk from the root
+        assert masked == Redactor().mask_value(tree) if tree is not None else masked is None
+        return
+    if isinstance(tree, dict):
+        assert list(masked) == list(tree)
+        for k, v in tree.items():
+            _masked_where_sensitive(v, masked[k], path + (k,), reference)
+    elif isinstance(tree, list):
+        assert len(masked) == len(tree)
+        for i, v in enumerate(tree):
+            _masked_where_sensitive(v, masked[i], path + (i,), reference)
+    else:
+        assert masked == tree
+
+
+@settings(max_examples=150, deadline=None)
+@given(tree=MEMO_TREES)
+def test_memoised_masking_hides_exactly_what_the_schema_walk_finds(tree: dict[str, Any]) -> None:
+    """Redactors share remembered answers per schema; a warm answer must equal the cold walk."""
+    cold = Redactor(MEMO_SCHEMA).mask(tree)
+    warm = Redactor(MEMO_SCHEMA).mask(tree)
+    assert warm == cold
+    _masked_where_sensitive(tree, warm, (), Redactor(MEMO_SCHEMA))
+
+
+def test_memoised_answers_are_per_schema() -> None:
+    """Two schemas that disagree about a path each keep their own answer."""
+    marks = {"properties": {"pin": {"writeOnly": True}}}
+    plain = {"properties": {"pin": {"type": "string"}}}
+    for _ in range(2):
+        assert Redactor(marks).mask({"pin": "1234"}) == {"pin": redact("1234")}
+        assert Redactor(plain).mask({"pin": "1234"}) == {"pin": "1234"}
