@@ -314,31 +314,29 @@ class Effective:
             for key, value in node.items():
                 child = path + (key,)
                 scope = steering if not path and key.startswith(CONTROL_PREFIX) else states
-                entries: list[Entry] = []
+                if not (isinstance(value, dict) and value):  # a leaf: every layer's say at it
+                    entries = []
+                    for index, lnode in scope:
+                        if key in lnode:
+                            found, layer = lnode[key], layers[index]
+                            op: Literal["set", "delete"] = "delete" if found is None else "set"
+                            entries.append(Entry(layer.name, layer.locate(child), index, op, found))
+                    table[child] = Chain(child, tuple(entries), cut)
+                    continue
+                # a map: which layers reach below it, and the first one that cuts the rest off
                 below: list[tuple[int, Any]] = []
                 child_cut = cut
-                stopped = False
                 for index, lnode in scope:
                     if key not in lnode:
                         continue
                     found = lnode[key]
-                    layer = layers[index]
-                    if found is None:
-                        entries.append(Entry(layer.name, layer.locate(child), index, "delete"))
-                    else:
-                        entries.append(Entry(layer.name, layer.locate(child), index, "set", found))
-                    if stopped:
-                        continue
                     if isinstance(found, dict):
                         below.append((index, found))
-                    else:  # nothing under ``child`` reaches past this layer
-                        stopped = True
-                        op: Literal["delete", "replace"] = "delete" if found is None else "replace"
-                        child_cut = Cut(layer.name, layer.locate(child), child, op)
-                if isinstance(value, dict) and value:
-                    walk(child, value, below, child_cut)
-                else:
-                    table[child] = Chain(child, tuple(entries), cut)
+                        continue
+                    layer = layers[index]
+                    child_cut = Cut(layer.name, layer.locate(child), child, "delete" if found is None else "replace")
+                    break
+                walk(child, value, below, child_cut)
 
         walk((), self.full, top, None)
         for c in self.deleted():

@@ -8,6 +8,7 @@ or ``"`` are quoted in the dotted form (``annotations["a.b/c"]``) so it parses b
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, TypeAlias
@@ -18,6 +19,9 @@ Path: TypeAlias = tuple[Key, ...]
 _MISSING = object()
 
 
+# Both spellings are pure functions of a (hashable) path, and a service spells the same
+# chart's paths on every request: remembered, they cost a dict lookup.
+@functools.lru_cache(maxsize=1 << 16)
 def to_pointer(path: Path) -> str:
     """``("a", "b/c", 0)`` -> ``/a/b~1c/0``; the root is ``""``."""
     return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in path)
@@ -58,6 +62,7 @@ def resolve_pointer(tree: Any, pointer: str) -> Path:
 _PLAIN = re.compile(r"^[^.\[\]\"]+$")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def to_dotted(path: Path) -> str:
     """``("global", "mysql", "host")`` -> ``global.mysql.host``; ``("app","env",2)`` -> ``app.env[2]``."""
     parts: list[str] = []
