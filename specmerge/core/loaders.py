@@ -218,7 +218,7 @@ def file_layer(path: str | os.PathLike[str], name: str = "file", display: str | 
 
 
 def parse_json(text: str, source: str) -> dict[str, Any]:
-    """A JSON object as plain values; duplicate keys and non-objects are errors."""
+    """A JSON object as plain values; duplicate keys, ``NaN``/``Infinity`` and non-objects are errors."""
     def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, v in pairs:
@@ -227,10 +227,13 @@ def parse_json(text: str, source: str) -> dict[str, Any]:
             out[k] = v
         return out
 
+    def no_constants(name: str) -> Any:
+        raise LayerInputError(source, f"{name} is not a JSON number (RFC 8259); quote it if you mean the string")
+
     if len(text) > MAX_BYTES:
         raise LayerInputError(source, f"larger than the {MAX_BYTES} byte limit")
     try:
-        root = json.loads(text, object_pairs_hook=no_dupes)
+        root = json.loads(text, object_pairs_hook=no_dupes, parse_constant=no_constants)
     except json.JSONDecodeError as exc:
         raise LayerInputError(source, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ..core import to_pointer
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+
+
+def _finite(values: dict[str, Any]) -> dict[str, Any]:
+    """Refuse NaN and ±Infinity: Python's JSON parser takes them, RFC 8259 and the
+    response encoder do not. The error names the first one's JSON Pointer."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), values)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((path + (k,), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(node))
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ValueError(f"{to_pointer(path)}: {node} is not a JSON number (RFC 8259)")
+    return values
+
+
+#: A layer's values in a request body: a JSON object of finite numbers.
+Values = Annotated[dict[str, Any], AfterValidator(_finite)]
 
 
 class InstanceRef(BaseModel):
@@ -24,7 +46,7 @@ class ChannelRef(BaseModel):
 class Override(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(default="override", pattern=r"^[a-z][a-z0-9-]{0,31}$")
-    values: dict[str, Any]
+    values: Values
 
 
 class RenderRequest(BaseModel):
@@ -42,9 +64,9 @@ class PreviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     instance: InstanceRef | None = None
     channel: ChannelRef | None = None
-    operator: dict[str, Any] | None = None
-    user: dict[str, Any] | None = None
-    cr: dict[str, Any] | None = None
+    operator: Values | None = None
+    user: Values | None = None
+    cr: Values | None = None
     overrides: list[Override] = Field(default_factory=list, max_length=32)
     render: RenderRequest = Field(default_factory=RenderRequest)
     provenance: bool = True

@@ -73,6 +73,13 @@ def test_json_duplicate_keys_and_syntax() -> None:
         parse_json('{"a": 1,\n}', "file:x.json")
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_refuses_nan_and_infinity(constant: str) -> None:
+    """Python's parser takes them; RFC 8259 (and every JSON encoder downstream) does not."""
+    with pytest.raises(LayerInputError, match=rf"x.json: {constant} is not a JSON number"):
+        parse_json(f'{{"a": [1, {constant}]}}', "file:x.json")
+
+
 def test_empty_file_is_an_empty_layer(tmp_path: Path) -> None:
     empty = tmp_path / "empty.yaml"
     empty.write_text("# only a comment\n")

@@ -130,6 +130,18 @@ def test_400_malformed_json_and_422_bad_instance(api: httpx.Client, instance: st
     assert api.get("/v1/instances/Bad_NS/x/user-values").status_code == 422
 
 
+def test_nan_and_infinity_are_refused_where_they_are(api: httpx.Client, instance: str) -> None:
+    """JSON has no NaN: the write is a 400 storing nothing, the preview a 422 naming the path."""
+    r = api.put(values_url(instance), content=b'{"app": {"ratio": NaN}}', headers={"If-None-Match": "*"})
+    assert r.status_code == 400 and "NaN is not a JSON number" in r.json()["detail"]
+    assert api.get(values_url(instance)).status_code == 404
+    r = api.post("/v1/preview", content=b'{"user": {"app": {"limits": [1, -Infinity]}}}',
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 422
+    (err,) = r.json()["detail"]
+    assert err["loc"] == ["body", "user"] and "/app/limits/1: -inf is not a JSON number" in err["msg"]
+
+
 def test_preview_happy_path_with_render_provenance_and_diff(server: Server, api: httpx.Client, instance: str) -> None:
     create(api, instance)
     ns, name = instance.split("/")
