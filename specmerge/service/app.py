@@ -17,7 +17,7 @@ import anyio
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..channels import ChannelRequest, ChannelRequestError, ChannelUnavailable, Resolver
@@ -28,6 +28,7 @@ from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
 from .metrics import Metrics
 from .middleware import BodyTooLarge, Guard, generic_500
+from .responses import FastJSONResponse as JSONResponse
 from .models import DNS_LABEL, VALUES_BODY, PreviewRequest, PreviewResponse, Problem, UserValues
 from .settings import ServiceSettings
 from .specs import InstanceNotFound, PreviewInputs, Specs
