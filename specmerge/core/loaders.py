@@ -19,6 +19,7 @@ nesting deeper than :data:`MAX_DEPTH`, a file over :data:`MAX_BYTES`.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path as FsPath
@@ -29,7 +30,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .layer import Layer, Position, Positions
 from .merge import type_name
-from .paths import Path, to_dotted
+from .paths import Path, to_dotted, to_pointer
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 256
@@ -218,7 +219,8 @@ def file_layer(path: str | os.PathLike[str], name: str = "file", display: str | 
 
 
 def parse_json(text: str, source: str) -> dict[str, Any]:
-    """A JSON object as plain values; duplicate keys, ``NaN``/``Infinity`` and non-objects are errors."""
+    """A JSON object as plain values; duplicate keys, non-objects and what :func:`json_problem`
+    finds are errors."""
     def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, v in pairs:
@@ -227,18 +229,47 @@ def parse_json(text: str, source: str) -> dict[str, Any]:
             out[k] = v
         return out
 
-    def no_constants(name: str) -> Any:
-        raise LayerInputError(source, f"{name} is not a JSON number (RFC 8259); quote it if you mean the string")
-
     if len(text) > MAX_BYTES:
         raise LayerInputError(source, f"larger than the {MAX_BYTES} byte limit")
     try:
-        root = json.loads(text, object_pairs_hook=no_dupes, parse_constant=no_constants)
+        root = json.loads(text, object_pairs_hook=no_dupes)
     except json.JSONDecodeError as exc:
         raise LayerInputError(source, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise LayerInputError(source, f"nesting deeper than {MAX_DEPTH} levels") from None
+    problem = json_problem(root)
+    if problem is not None:
+        raise LayerInputError(source, f"{to_pointer(problem[0])}: {problem[1]}")
     return _plain(source, root, None)
+
+
+def json_problem(values: Any) -> tuple[Path, str] | None:
+    """The first value Python's JSON parser takes but JSON text cannot carry, and why:
+    ``NaN``/``Infinity`` (not numbers in RFC 8259) and strings or keys with a lone
+    surrogate escape (``"\\ud800"``: no UTF-8 spelling, so nothing can store or send it)."""
+    stack: list[tuple[Path, Any]] = [((), values)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, Mapping):
+            for k, v in node.items():
+                if isinstance(k, str) and not _utf8(k):
+                    return path, f"key {ascii(k)} has a lone surrogate (not UTF-8)"
+                stack.append((path + (k,), v))
+        elif isinstance(node, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(node))
+        elif isinstance(node, float) and not math.isfinite(node):
+            return path, f"{json.dumps(node)} is not a JSON number (RFC 8259); quote it if you mean the string"
+        elif isinstance(node, str) and not _utf8(node):
+            return path, "string has a lone surrogate (not UTF-8)"
+    return None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # --- Helm's --set family --------------------------------------------------------------

@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ..core import to_pointer
+from ..core import json_problem, to_pointer
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 
 
-def _finite(values: dict[str, Any]) -> dict[str, Any]:
-    """Refuse NaN and ±Infinity: Python's JSON parser takes them, RFC 8259 and the
-    response encoder do not. The error names the first one's JSON Pointer."""
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), values)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend((path + (k,), v) for k, v in node.items())
-        elif isinstance(node, list):
-            stack.extend((path + (i,), v) for i, v in enumerate(node))
-        elif isinstance(node, float) and not math.isfinite(node):
-            raise ValueError(f"{to_pointer(path)}: {node} is not a JSON number (RFC 8259)")
+def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
+    """Refuse what Python's JSON parser takes but JSON cannot carry (:func:`json_problem`),
+    naming its JSON Pointer: NaN, ±Infinity, lone surrogates."""
+    problem = json_problem(values)
+    if problem is not None:
+        raise ValueError(f"{to_pointer(problem[0])}: {problem[1]}")
     return values
 
 
-#: A layer's values in a request body: a JSON object of finite numbers.
-Values = Annotated[dict[str, Any], AfterValidator(_finite)]
+#: A layer's values in a request body: a JSON object that JSON can carry back.
+Values = Annotated[dict[str, Any], AfterValidator(_json_safe)]
 
 
 class InstanceRef(BaseModel):

@@ -73,11 +73,20 @@ def test_json_duplicate_keys_and_syntax() -> None:
         parse_json('{"a": 1,\n}', "file:x.json")
 
 
-@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
-def test_json_refuses_nan_and_infinity(constant: str) -> None:
-    """Python's parser takes them; RFC 8259 (and every JSON encoder downstream) does not."""
-    with pytest.raises(LayerInputError, match=rf"x.json: {constant} is not a JSON number"):
-        parse_json(f'{{"a": [1, {constant}]}}', "file:x.json")
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [('{"a": [1, NaN]}', "/a/1: NaN is not a JSON number"),
+     ('{"a": {"b": Infinity}}', "/a/b: Infinity is not a JSON number"),
+     ('{"a": -Infinity}', "/a: -Infinity is not a JSON number"),
+     ('{"a": ["ok", "x\\ud800"]}', "/a/1: string has a lone surrogate"),
+     ('{"a": {"\\udfffk": 1}}', "/a: key '\\udfffk' has a lone surrogate")],
+)
+def test_json_refuses_what_json_cannot_carry_back(text: str, error: str) -> None:
+    """Python's parser takes NaN, Infinity and lone surrogates; RFC 8259 text, UTF-8 storage
+    and every encoder downstream do not. The error says where."""
+    with pytest.raises(LayerInputError) as exc:
+        parse_json(text, "file:x.json")
+    assert str(exc.value).startswith(f"file:x.json: {error}")
 
 
 def test_empty_file_is_an_empty_layer(tmp_path: Path) -> None:

@@ -130,16 +130,22 @@ def test_400_malformed_json_and_422_bad_instance(api: httpx.Client, instance: st
     assert api.get("/v1/instances/Bad_NS/x/user-values").status_code == 422
 
 
-def test_nan_and_infinity_are_refused_where_they_are(api: httpx.Client, instance: str) -> None:
-    """JSON has no NaN: the write is a 400 storing nothing, the preview a 422 naming the path."""
+def test_what_json_cannot_carry_is_refused_where_it_is(api: httpx.Client, instance: str) -> None:
+    """NaN, Infinity and lone surrogates parse in Python but have no JSON/UTF-8 spelling: a
+    write is a 400 storing nothing, a preview a 422 naming the path (not a 500 on the way out)."""
     r = api.put(values_url(instance), content=b'{"app": {"ratio": NaN}}', headers={"If-None-Match": "*"})
-    assert r.status_code == 400 and "NaN is not a JSON number" in r.json()["detail"]
+    assert r.status_code == 400 and r.json()["detail"] == (
+        "body: /app/ratio: NaN is not a JSON number (RFC 8259); quote it if you mean the string")
+    r = api.put(values_url(instance), content=b'{"app": {"name": "x\\udc00"}}', headers={"If-None-Match": "*"})
+    assert r.status_code == 400 and "/app/name: string has a lone surrogate" in r.json()["detail"]
     assert api.get(values_url(instance)).status_code == 404
+    r = api.post("/v1/preview", content=b'{"cr": {"a": {"\\ud800": 1}}}', headers={"Content-Type": "application/json"})
+    assert r.status_code == 422 and "/a: key '\\ud800' has a lone surrogate" in r.json()["detail"][0]["msg"]
     r = api.post("/v1/preview", content=b'{"user": {"app": {"limits": [1, -Infinity]}}}',
                  headers={"Content-Type": "application/json"})
     assert r.status_code == 422
     (err,) = r.json()["detail"]
-    assert err["loc"] == ["body", "user"] and "/app/limits/1: -inf is not a JSON number" in err["msg"]
+    assert err["loc"] == ["body", "user"] and "/app/limits/1: -Infinity is not a JSON number" in err["msg"]
 
 
 def test_preview_happy_path_with_render_provenance_and_diff(server: Server, api: httpx.Client, instance: str) -> None:
