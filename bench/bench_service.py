@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "service"))
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path[:0] = [str(TESTS), str(TESTS / "service")]  # the harness imports tests/procs.py
 from service_harness import TOKEN, VALID_USER, start_server, stop_server  # noqa: E402
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -75,11 +76,13 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--scenario", default="all", choices=["all", *SCENARIOS])
+    ap.add_argument("--workers", type=int, default=1, help="specmerge serve --workers")
     args = ap.parse_args()
-    server = start_server(Path(tempfile.mkdtemp(prefix="bench-serve-")), "--log-level", "WARNING")
+    server = start_server(Path(tempfile.mkdtemp(prefix="bench-serve-")), "--log-level", "WARNING",
+                          "--workers", str(args.workers))
     try:
         names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
-        print(f"{'scenario':28} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+        print(f"{'scenario':28} {'wrk':>3} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
         for name in names:
             body = SCENARIOS[name]
             asyncio.run(_load(server.url, body, 1.0, 2))  # warm-up: chart load, caches
@@ -87,7 +90,7 @@ def main() -> None:
             lat.sort()
             p50 = statistics.median(lat) * 1000
             p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
-            print(f"{name:28} {args.concurrency:>4} {len(lat) / args.duration:>8.1f} {p50:>8.1f} {p99:>8.1f} {errors:>6}")
+            print(f"{name:28} {args.workers:>3} {args.concurrency:>4} {len(lat) / args.duration:>8.1f} {p50:>8.1f} {p99:>8.1f} {errors:>6}")
     finally:
         stop_server(server)
 

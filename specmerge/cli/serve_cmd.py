@@ -42,6 +42,9 @@ def serve_command(
     airgapped: Annotated[bool, typer.Option("--airgapped", help="Never contact a channel server.")] = False,
     body_limit: Annotated[int | None, typer.Option("--body-limit", help="Max request body bytes (default 1 MiB).")] = None,
     timeout: Annotated[float | None, typer.Option("--timeout", help="Request timeout in seconds (default 30).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes sharing the socket (default 1).")
+    ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="Python log level.")] = "INFO",
 ) -> None:
     """Serve the HTTP API. Prints one line with the URL, then serves until interrupted."""
@@ -49,13 +52,15 @@ def serve_command(
     from ..service import create_app, load_settings
     from ..service.build import build_service
     from ..service.settings import SettingsError
+    from ..service.workers import LOG_FORMAT
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     flags = dict(
         host=host, port=port, store_dir=store_dir, kubeconfig=kubeconfig, in_cluster=in_cluster or None,
         kube_auth=kube_auth or None, token_file=token_file, no_auth=no_auth or None,
         allow_reveal=allow_reveal or None, channel=channel, channel_server=channel_server,
         license_file=license_file, airgapped=airgapped or None, body_limit=body_limit, request_timeout=timeout,
+        workers=workers,
     )
     try:
         settings = load_settings(config, **flags)
@@ -69,6 +74,11 @@ def serve_command(
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     print(f"serve: {service.store!r} on http://{shown}:{bound_port}", flush=True)
+    if settings.workers > 1:
+        from ..service.workers import run_workers
+
+        run_workers(settings, sock, settings.workers, log_level)
+        return
     app = create_app(service)
     gc.freeze()  # the long-lived startup objects need no more GC scans: fewer long pauses under load
     serve(app, sock)  # type: ignore[arg-type]

@@ -3,11 +3,12 @@
 
 Modules: :mod:`.settings` (configuration), :mod:`.store` (the values-store interface and
 its pure helpers), :mod:`.store_dir` and :mod:`.store_secret` (the two backends),
-:mod:`.values_edit` (merge patch and redacted-placeholder restoring, pure), :mod:`.preview`
-(preview request -> plan -> response, pure apart from the pipeline), :mod:`.auth` (bearer
+:mod:`.values_edit` (merge patch and redacted-placeholder restoring, pure), :mod:`.specs`
+(preview request -> plan -> response; the would-be spec of a write), :mod:`.auth` (bearer
 tokens, TokenReview + SubjectAccessReview), :mod:`.middleware` (request id, body limit,
-timeout, generic 500), :mod:`.metrics`, :mod:`.models` (OpenAPI shapes) and :mod:`.app`
-(the FastAPI app factory).
+timeout, generic 500), :mod:`.metrics`, :mod:`.models` (OpenAPI shapes), :mod:`.responses`
+(orjson), :mod:`.app` (the FastAPI app factory), :mod:`.build` (settings -> service) and
+:mod:`.workers` (``--workers N``).
 """
 
 from .app import Service, create_app

@@ -1,13 +1,17 @@
 """Prometheus metrics of one service instance (its own registry, so tests and several apps
-in one process never share counters)."""
+in one process never share counters). Under ``serve --workers N`` prometheus-client's
+multiprocess mode is on (``PROMETHEUS_MULTIPROC_DIR``, see :mod:`.workers`): each worker
+writes its samples to that directory and :meth:`Metrics.render` sums every worker's."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -47,4 +51,9 @@ class Metrics:
             self.stage.labels(stage).observe(time.perf_counter() - start)
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if not shared:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=shared)
+        return generate_latest(registry)

@@ -39,6 +39,7 @@ class ServiceSettings:
     body_limit: int = DEFAULT_BODY_LIMIT
     request_timeout: float = 30.0
     cors_origins: tuple[str, ...] = field(default_factory=tuple)  # empty: CORS off
+    workers: int = 1  # processes sharing the listening socket (see .workers)
 
     def token(self) -> str | None:
         """The static bearer token: the file's first line, else ``$SPECMERGE_TOKEN``."""
@@ -57,6 +58,8 @@ class ServiceSettings:
             raise SettingsError("choose one store: --store-dir or --kubeconfig/in-cluster")
         if self.body_limit <= 0 or self.request_timeout <= 0:
             raise SettingsError("body_limit and request_timeout must be positive")
+        if not 1 <= self.workers <= 64:
+            raise SettingsError(f"workers must be between 1 and 64, not {self.workers}")
         if self.no_auth and self.host not in ("127.0.0.1", "::1", "localhost"):
             raise SettingsError("no_auth is only allowed on a loopback host")
         if not self.no_auth and not self.kube_auth and self.token() is None:

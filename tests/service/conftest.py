@@ -20,6 +20,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     stop_server(s)
 
 
+@pytest.fixture(scope="session")
+def workers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The same service as ``server`` run as two worker processes on one socket."""
+    s = start_server(tmp_path_factory.mktemp("serve-workers"), "--allow-reveal", "--workers", "2")
+    yield s
+    stop_server(s)
+
+
 @pytest.fixture
 def api(server: Server) -> Iterator[httpx.Client]:
     with server.client() as c:

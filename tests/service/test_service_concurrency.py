@@ -1,6 +1,8 @@
 """50 concurrent console writers on one instance (GET -> PUT If-Match): every write lands
 or gets 412, the successful writes form one chain of ETags (no two replaced the same
-document: no lost update), and the stored document is the chain's last write."""
+document: no lost update), and the stored document is the chain's last write. Run against
+one process and against ``--workers 2``, where the writers' requests land in different
+processes and only the store's cross-process lock keeps the chain whole."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import copy
 from typing import Any
 
 import httpx
+import pytest
 
 from service_harness import TOKEN, VALID_USER, Server, create, values_url
 
@@ -41,7 +44,10 @@ async def _race(server: Server, url: str) -> list[dict[str, Any]]:
         return [a for attempts in per_writer for a in attempts]
 
 
-def test_concurrent_writers_lose_no_update(server: Server, api: httpx.Client, instance: str) -> None:
+@pytest.mark.parametrize("which", ["server", "workers_server"])
+def test_concurrent_writers_lose_no_update(which: str, request: pytest.FixtureRequest, instance: str) -> None:
+    server: Server = request.getfixturevalue(which)
+    api = server.client()
     start = create(api, instance).headers["etag"]
     url = values_url(instance)
     results = asyncio.run(_race(server, url))

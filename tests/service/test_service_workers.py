@@ -1,0 +1,87 @@
+"""``specmerge serve --workers N``: N processes behind one socket, supervised.
+
+The workers are found through /proc (children of the ``serve`` process that run
+multiprocessing's spawn entry point), so these tests are Linux-only, like CI.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service_harness import VALID_USER, Server, create, start_server, stop_server, values_url
+
+
+def worker_pids(parent: int) -> set[int]:
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == parent and b"multiprocessing.spawn" in cmdline:
+            pids.add(int(stat.parent.name))
+    return pids
+
+
+def two_workers(parent: int, unlike: set[int] = set(), timeout: float = 30.0) -> set[int]:
+    """The two worker pids of ``parent`` once there are two and they differ from ``unlike``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = worker_pids(parent)
+        if len(pids) == 2 and pids != unlike:
+            return pids
+        if time.monotonic() > deadline:
+            raise AssertionError(f"serve {parent} has workers {pids}, expected two other than {unlike}")
+        time.sleep(0.1)
+
+
+def healthz_count(text: str) -> float:
+    m = re.search(r'^specmerge_http_requests_total\{method="GET",route="/healthz",status="200"\} (\S+)$', text, re.M)
+    return float(m[1]) if m else 0.0
+
+
+def test_two_workers_serve_and_metrics_count_every_workers_requests(workers_server: Server) -> None:
+    two_workers(workers_server.process.pid)
+    before = healthz_count(httpx.get(f"{workers_server.url}/metrics").text)
+
+    def fresh_connection(_: int) -> int:  # a new connection each time: the workers share them
+        return httpx.get(f"{workers_server.url}/healthz").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(fresh_connection, range(40))) == {200}
+    # whichever worker answers /metrics reports all 40 (+1 for the /metrics read before)
+    for _ in range(6):
+        assert healthz_count(httpx.get(f"{workers_server.url}/metrics").text) == before + 40
+
+
+def test_a_killed_worker_is_replaced_and_writes_survive(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--workers", "2")
+    try:
+        pids = two_workers(server.process.pid)
+        api = server.client()
+        create(api, "team-a/kill-test")
+        os.kill(min(pids), signal.SIGKILL)
+        replaced = two_workers(server.process.pid, unlike=pids)
+        assert min(pids) not in replaced and max(pids) in replaced
+        for _ in range(6):  # fresh connections reach both the survivor and the replacement
+            r = httpx.get(f"{server.url}{values_url('team-a/kill-test')}", headers=api.headers)
+            assert r.status_code == 200 and r.json()["values"]["global"] == VALID_USER["global"]
+    finally:
+        parent = server.process.pid
+        stop_server(server)
+    assert worker_pids(parent) == set(), "SIGTERM to serve left worker processes behind"
+
+
+@pytest.mark.parametrize("bad", ["0", "65"])
+def test_worker_count_out_of_range_is_refused(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(RuntimeError, match=f"workers must be between 1 and 64, not {bad}"):
+        start_server(tmp_path, "--workers", bad)
