@@ -25,6 +25,9 @@ def serve_command(
     kube_auth: Annotated[
         bool, typer.Option("--kube-auth", help="Check tokens with TokenReview + SubjectAccessReview.")
     ] = False,
+    auth_cache_ttl: Annotated[
+        float | None, typer.Option("--auth-cache-ttl", help="Seconds --kube-auth remembers a review (default 5; 0 off).")
+    ] = None,
     token_file: Annotated[
         str | None, typer.Option("--token-file", help="File holding the bearer token (else $SPECMERGE_TOKEN).")
     ] = None,
@@ -57,7 +60,7 @@ def serve_command(
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
     flags = dict(
         host=host, port=port, store_dir=store_dir, kubeconfig=kubeconfig, in_cluster=in_cluster or None,
-        kube_auth=kube_auth or None, token_file=token_file, no_auth=no_auth or None,
+        kube_auth=kube_auth or None, auth_cache_ttl=auth_cache_ttl, token_file=token_file, no_auth=no_auth or None,
         allow_reveal=allow_reveal or None, channel=channel, channel_server=channel_server,
         license_file=license_file, airgapped=airgapped or None, body_limit=body_limit, request_timeout=timeout,
         workers=workers,

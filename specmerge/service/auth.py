@@ -6,14 +6,23 @@
 * :class:`KubeAuth` (in-cluster): the bearer token is checked with a TokenReview; writing
   an instance's console values needs ``update`` on its CR and reading them ``get``
   (SubjectAccessReview for ``<plural>.<group>`` ``ns/name``), revealing secrets needs ``get`` on Secrets in its namespace.
+  Answers are remembered for ``cache_ttl`` seconds (:class:`Answers`), as the apiserver's
+  own webhook authenticator and authorizer do: a console polling previews costs one
+  review per TTL, not two per request, and a revoked binding or token stops working within
+  the TTL. A failed review (apiserver unreachable) is never remembered.
 * :class:`NoAuth`: loopback development only (``--no-auth``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from kubernetes.client import (
     ApiClient,
@@ -89,15 +98,55 @@ class NoAuth(StaticTokenAuth):
         return Principal("anonymous")
 
 
+T = TypeVar("T")
+
+
+class Answers(Generic[T]):
+    """Answers by key for ``ttl`` seconds, at most ``size`` of them (oldest dropped first).
+    ``ttl <= 0`` remembers nothing. Thread-safe; an exception from ``ask`` is not kept."""
+
+    def __init__(self, ttl: float, size: int = 4096, counted: Callable[[str], None] = lambda source: None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.size, self.counted, self.clock = ttl, size, counted, clock
+        self._kept: OrderedDict[Hashable, tuple[float, T]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, ask: Callable[[], T]) -> T:
+        now = self.clock()
+        with self._lock:
+            hit = self._kept.get(key)
+            if hit is not None and hit[0] > now:
+                self.counted("cache")
+                return hit[1]
+        answer = ask()
+        self.counted("apiserver")
+        with self._lock:
+            if self.ttl > 0:
+                self._kept[key] = (now + self.ttl, answer)
+                self._kept.move_to_end(key)
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return answer
+
+
 class KubeAuth:
-    def __init__(self, api_client: ApiClient, group: str, plural: str) -> None:
+    def __init__(self, api_client: ApiClient, group: str, plural: str, cache_ttl: float = 5.0,
+                 counted: Callable[[str, str], None] = lambda kind, source: None) -> None:
+        """``counted(kind, source)`` hears of every answer: kind ``token``/``access``, source
+        ``apiserver``/``cache`` (the service counts them in its metrics)."""
         self.authn = AuthenticationV1Api(api_client)
         self.authz = AuthorizationV1Api(api_client)
         self.group, self.plural = group, plural
+        self.tokens: Answers[Principal | None] = Answers(cache_ttl, counted=lambda source: counted("token", source))
+        self.access: Answers[bool] = Answers(cache_ttl, counted=lambda source: counted("access", source))
 
     def authenticate(self, token: str | None) -> Principal | None:
         if not token:
             return None
+        # keyed by the token's digest: the cache never holds a token
+        return self.tokens.get(hashlib.sha256(token.encode()).digest(), lambda: self._review_token(token))
+
+    def _review_token(self, token: str) -> Principal | None:
         try:
             review = self.authn.create_token_review(V1TokenReview(spec=V1TokenReviewSpec(token=token)))
         except ApiException as exc:
@@ -108,6 +157,10 @@ class KubeAuth:
         return Principal(status.user.username or "", tuple(status.user.groups or ()), status.user.uid or "")
 
     def _allowed(self, who: Principal, attrs: V1ResourceAttributes) -> bool:
+        key = (who, attrs.group, attrs.resource, attrs.verb, attrs.namespace, attrs.name)
+        return self.access.get(key, lambda: self._review_access(who, attrs))
+
+    def _review_access(self, who: Principal, attrs: V1ResourceAttributes) -> bool:
         spec = V1SubjectAccessReviewSpec(user=who.name, groups=list(who.groups), uid=who.uid or None,
                                          resource_attributes=attrs)
         try:

@@ -10,7 +10,7 @@ from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_di
 from .app import Service
 from .auth import Authenticator, KubeAuth, NoAuth, StaticTokenAuth
 from .metrics import Metrics
-from .settings import ServiceSettings
+from .settings import ServiceSettings, SettingsError
 from .store import ValuesStore
 from .store_dir import DirectoryStore
 from .store_secret import SecretStore
@@ -22,12 +22,22 @@ def default_store_dir() -> Path:
 
 
 def kube_api_client(settings: ServiceSettings):  # type: ignore[no-untyped-def]
+    """The Kubernetes client: the pod's service account (``KUBERNETES_SERVICE_HOST/PORT`` and
+    the token and CA in ``service_account_dir``; a rotated token is re-read) or a kubeconfig."""
     from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.incluster_config import InClusterConfigLoader
 
-    if settings.in_cluster:
-        config.load_incluster_config()
-        return client.ApiClient()
-    return config.new_client_from_config(config_file=settings.kubeconfig)
+    try:
+        if settings.in_cluster:
+            account = Path(settings.service_account_dir)
+            configuration = client.Configuration()
+            InClusterConfigLoader(str(account / "token"), str(account / "ca.crt")).load_and_set(configuration)
+            return client.ApiClient(configuration)
+        return config.new_client_from_config(config_file=settings.kubeconfig)
+    except ConfigException as exc:
+        where = f"in-cluster ({settings.service_account_dir})" if settings.in_cluster else f"kubeconfig {settings.kubeconfig}"
+        raise SettingsError(f"{where}: {exc}") from None
 
 
 def build_service(settings: ServiceSettings) -> Service:
@@ -50,12 +60,13 @@ def build_service(settings: ServiceSettings) -> Service:
     resolver = Resolver(client, DirectoryCache(default_cache_dir()) if client else None,
                         airgapped=settings.airgapped, embedded=embedded)
     auth: Authenticator
+    metrics = Metrics()
     if settings.kube_auth:
-        auth = KubeAuth(api, settings.cr_group, settings.cr_plural)
+        auth = KubeAuth(api, settings.cr_group, settings.cr_plural, settings.auth_cache_ttl, metrics.review_answered)
     elif settings.no_auth:
         auth = NoAuth(settings.allow_reveal)
     else:
         token = settings.token()
         assert token is not None  # settings.check() refuses a missing token
         auth = StaticTokenAuth(token, settings.allow_reveal)
-    return Service(settings, store, resolver, auth, Metrics())
+    return Service(settings, store, resolver, auth, metrics)

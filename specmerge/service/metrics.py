@@ -38,6 +38,14 @@ class Metrics:
             ["source", "degraded"], registry=self.registry,
         )
 
+        self.reviews = Counter(
+            "specmerge_access_reviews", "TokenReview/SubjectAccessReview answers by kind and source (apiserver, cache)",
+            ["kind", "source"], registry=self.registry,
+        )
+
+    def review_answered(self, kind: str, source: str) -> None:
+        self.reviews.labels(kind, source).inc()
+
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route).observe(seconds)

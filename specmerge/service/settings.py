@@ -25,10 +25,12 @@ class ServiceSettings:
     store_dir: str | None = None  # directory backend (default when no kubeconfig/in-cluster)
     kubeconfig: str | None = None  # Secret backend through this kubeconfig
     in_cluster: bool = False  # Secret backend and TokenReview through the pod's service account
+    service_account_dir: str = "/var/run/secrets/kubernetes.io/serviceaccount"  # in_cluster's token + ca.crt
     token_file: str | None = None
     no_auth: bool = False  # only for loopback development use
     allow_reveal: bool = False  # may the static-token caller use showSecrets=true
     kube_auth: bool = False  # TokenReview + SubjectAccessReview instead of the static token
+    auth_cache_ttl: float = 5.0  # seconds kube_auth remembers a review's answer (0: never)
     cr_group: str = "apps.wandb.com"
     cr_plural: str = "weightsandbiases"
     cr_version: str = "v1"
@@ -58,6 +60,8 @@ class ServiceSettings:
             raise SettingsError("choose one store: --store-dir or --kubeconfig/in-cluster")
         if self.body_limit <= 0 or self.request_timeout <= 0:
             raise SettingsError("body_limit and request_timeout must be positive")
+        if self.auth_cache_ttl < 0:
+            raise SettingsError(f"auth_cache_ttl must be 0 or more seconds, not {self.auth_cache_ttl}")
         if not 1 <= self.workers <= 64:
             raise SettingsError(f"workers must be between 1 and 64, not {self.workers}")
         if self.no_auth and self.host not in ("127.0.0.1", "::1", "localhost"):

@@ -52,7 +52,7 @@ def start_server(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> S
     token_file = tmp / "token"
     token_file.write_text(TOKEN + "\n")
     log = tmp / "serve.log"
-    store = None if any(a.startswith("--kubeconfig") for a in extra) else tmp / "store"
+    store = None if any(a.startswith(("--kubeconfig", "--in-cluster")) for a in extra) else tmp / "store"
     args = [SPECMERGE, "serve", "--port", "0", "--token-file", str(token_file), "--log-level", "DEBUG"]
     if store is not None:
         args += ["--store-dir", str(store)]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -129,3 +131,92 @@ def test_secret_store_reads_the_cr_layer_from_the_custom_resource(kube) -> None:
     )
     assert store.cr(Instance(ns, "demo")) == (f"cr:{ns}/demo", {"app": {"replicaCount": 4}})
     assert SecretStore(kube.core_v1).cr(Instance(ns, "demo")) is None  # no CR access configured
+
+
+def _reviews(server: Server) -> dict[tuple[str, str], float]:
+    text = httpx.get(f"{server.url}/metrics").text
+    found = re.findall(r'^specmerge_access_reviews_total\{kind="(\w+)",source="(\w+)"\} (\S+)$', text, re.M)
+    return {(kind, source): float(n) for kind, source, n in found}
+
+
+def _grant(kube, ns: str, name: str, rules: list[Any], account: str, cluster: bool = False) -> None:  # type: ignore[no-untyped-def]
+    rbac = client.RbacAuthorizationV1Api(kube.api_client)
+    subject = [client.RbacV1Subject(kind="ServiceAccount", name=account, namespace=ns)]
+    if cluster:
+        rbac.create_cluster_role(client.V1ClusterRole(metadata=client.V1ObjectMeta(name=name), rules=rules))
+        rbac.create_cluster_role_binding(client.V1ClusterRoleBinding(
+            metadata=client.V1ObjectMeta(name=name), subjects=subject,
+            role_ref=client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=name)))
+        return
+    rbac.create_namespaced_role(ns, client.V1Role(metadata=client.V1ObjectMeta(name=name), rules=rules))
+    rbac.create_namespaced_role_binding(ns, client.V1RoleBinding(
+        metadata=client.V1ObjectMeta(name=name), subjects=subject,
+        role_ref=client.V1RoleRef(api_group="rbac.authorization.k8s.io", kind="Role", name=name)))
+
+
+def _until(request, done, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    """``request()`` again until ``done(response)``; RBAC changes reach the authorizer through an informer."""
+    deadline = time.monotonic() + timeout
+    while not done(r := request()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return r
+
+
+CR_RULE = client.V1PolicyRule(api_groups=["apps.wandb.com"], resources=["weightsandbiases"], verbs=["get", "update"])
+
+
+def test_review_answers_are_remembered_for_the_ttl(kube, kube_server: Server) -> None:  # type: ignore[no-untyped-def]
+    """A console polling with one token costs one TokenReview and one SubjectAccessReview per
+    TTL (5 s by default), not two reviews per request."""
+    ns = kube.namespace("svc")
+    token = _sa_token(kube, ns, "poller")
+    _grant(kube, ns, "poller", [CR_RULE], "poller")
+    with kube_server.client(token=token) as poller:
+        _until(lambda: poller.get(values_url(f"{ns}/demo")), lambda r: r.status_code == 404)  # allowed; nothing stored
+        before = _reviews(kube_server)
+        for _ in range(5):
+            assert poller.get(values_url(f"{ns}/demo")).status_code == 404
+    after = _reviews(kube_server)
+    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+    assert delta.get(("token", "apiserver"), 0) + delta.get(("access", "apiserver"), 0) <= 2  # a TTL may end once
+    assert delta[("token", "cache")] >= 4 and delta[("access", "cache")] >= 4
+
+
+def test_in_cluster_the_pods_service_account_is_the_identity(kube, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--in-cluster reads KUBERNETES_SERVICE_HOST/PORT and the service account's token and CA, as
+    in a pod: the service acts as that account (not as whoever runs the test), so it can do
+    nothing until RBAC lets the account; a revoked binding stops callers within the TTL."""
+    ns = kube.namespace("incluster")
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    (account / "token").write_text(_sa_token(kube, ns, "specmerge"))
+    (account / "ca.crt").write_bytes(kube.ca_file.read_bytes())
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(f"service_account_dir: {account}\nauth_cache_ttl: 1\n")
+    host, port = kube.server.removeprefix("https://").rsplit(":", 1)
+    env = {**os.environ, "KUBERNETES_SERVICE_HOST": host, "KUBERNETES_SERVICE_PORT": port}
+    server = start_server(tmp_path / "serve", "--in-cluster", "--kube-auth", "--config", str(settings), env=env)
+    try:
+        with server.client(token=kube.token) as admin:  # system:masters, but the service is not
+            r = admin.get(values_url(f"{ns}/demo"))
+            assert r.status_code == 503 and "TokenReview failed: HTTP 403" in r.json()["detail"]
+            _grant(kube, ns, f"specmerge-{ns}", [
+                client.V1PolicyRule(api_groups=["authentication.k8s.io"], resources=["tokenreviews"], verbs=["create"]),
+                client.V1PolicyRule(api_groups=["authorization.k8s.io"], resources=["subjectaccessreviews"],
+                                    verbs=["create"])], "specmerge", cluster=True)
+            _grant(kube, ns, "specmerge", [
+                client.V1PolicyRule(api_groups=[""], resources=["secrets"], verbs=["get", "create", "update"]),
+                CR_RULE], "specmerge")
+            r = _until(lambda: admin.put(values_url(f"{ns}/demo"), json=VALID_USER, headers={"If-None-Match": "*"}),
+                       lambda r: r.status_code == 200)
+            assert r.status_code == 200, r.text
+            assert _secret_json(kube, ns, "demo-spec-user")["values"] == VALID_USER
+
+        token = _sa_token(kube, ns, "console")
+        _grant(kube, ns, "console", [CR_RULE], "console")
+        with server.client(token=token) as console:
+            assert _until(lambda: console.get(values_url(f"{ns}/demo")), lambda r: r.status_code == 200).status_code == 200
+            client.RbacAuthorizationV1Api(kube.api_client).delete_namespaced_role_binding("console", ns)
+            assert _until(lambda: console.get(values_url(f"{ns}/demo")), lambda r: r.status_code == 403).status_code == 403
+    finally:
+        stop_server(server)
