@@ -12,13 +12,17 @@ trimmed to one newline, in a deterministic order: by template path, then positio
 orders by kind first; the documents are the same, see tests/render/test_render_parity.py).
 
 :func:`mask_secrets` is the one place rendered output is masked: every value under a
-``Secret``'s ``data``/``stringData`` becomes ``<redacted sha256:…>`` (the document is then
-re-serialised), and every other document is scrubbed of the sensitive strings the
-redactor learned from the values.
+``Secret``'s ``data``/``stringData`` becomes ``<redacted sha256:…>``, and every other
+document is scrubbed of the sensitive strings the redactor learned from the values. A
+Secret keeps the chart's own text except for its ``data``/``stringData`` blocks, which are
+rewritten; the result is parsed back and must equal the masked object, else (flow style,
+odd indentation) the whole document is re-serialised instead. Either way no byte of the
+original values survives: the check compares against the object with every value masked.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -86,6 +90,40 @@ def _load(text: str) -> Any:
     return y.load(text)
 
 
+_DATA_FIELDS = ("data", "stringData")
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9][-._A-Za-z0-9]*$")  # Secret keys as Kubernetes allows them
+
+
+def _masked_block(field: str, masked: Mapping[str, str]) -> str:
+    if not masked:
+        return f"{field}: {{}}\n"
+    rows = (f"  {k if _PLAIN_KEY.match(k) else json.dumps(k)}: {v}\n" for k, v in masked.items())
+    return f"{field}:\n" + "".join(rows)
+
+
+def _edited_secret(text: str, masked_obj: Mapping[str, Any]) -> str | None:
+    """``text`` with its top-level ``data``/``stringData`` blocks replaced by the masked ones,
+    if that reads back as ``masked_obj``; ``None`` when it does not."""
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        field = lines[i].split(":", 1)[0]
+        if field in _DATA_FIELDS and isinstance(masked_obj.get(field), Mapping):
+            out.append(_masked_block(field, masked_obj[field]))
+            i += 1
+            while i < len(lines) and (not lines[i].strip() or lines[i][0] in " \t"):
+                i += 1  # the block: indented or blank lines
+            continue
+        out.append(lines[i])
+        i += 1
+    edited = "".join(out).rstrip("\n")
+    try:
+        return edited if _load(edited) == masked_obj else None
+    except YAMLError:
+        return None
+
+
 def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]:
     """``docs`` with Secret data redacted and other text scrubbed; identity when revealing."""
     if redactor.reveal:
@@ -98,10 +136,11 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
             except YAMLError:
                 obj = None
             if isinstance(obj, dict) and obj.get("kind") == "Secret":
-                for field in ("data", "stringData"):
+                for field in _DATA_FIELDS:
                     if isinstance(obj.get(field), dict):
                         obj[field] = {k: redact(v) for k, v in obj[field].items()}
-                out.append(replace(doc, text=to_yaml(obj).rstrip("\n")))
+                text = _edited_secret(doc.text, obj) or to_yaml(obj).rstrip("\n")
+                out.append(replace(doc, text=text))
                 continue
             # A Secret we cannot parse: never print its text.
             out.append(replace(doc, text=f"# Secret document not shown: it is not valid YAML ({redact(doc.text)})"))

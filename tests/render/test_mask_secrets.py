@@ -1,0 +1,77 @@
+"""``mask_secrets``: a Secret keeps the chart's text outside ``data``/``stringData``, and no
+value of those survives in any formatting a template may produce (block, flow, block
+scalars, comments, odd keys); other documents are scrubbed of the values' secrets."""
+
+from __future__ import annotations
+
+import json
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from specmerge.core import Redactor, redact
+from specmerge.render import Document, mask_secrets
+
+HEAD = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\n  labels:\n    app.kubernetes.io/version: "0.9.0"\n'
+
+
+def masked(text: str) -> str:
+    (doc,) = mask_secrets([Document("c/templates/s.yaml", 0, text)], Redactor())
+    return doc.text
+
+
+def load(text: str) -> dict:
+    return YAML(typ="safe").load(text)
+
+
+def test_block_data_is_rewritten_and_the_rest_keeps_the_charts_text() -> None:
+    text = HEAD + "type: Opaque\ndata:\n  password: c2VjcmV0LXB3\n  # a comment\n  user: YWRtaW4=\nimmutable: true\n"
+    out = masked(text)
+    assert out.startswith(HEAD + "type: Opaque\n")  # quoting and order as the chart wrote them
+    assert load(out) == {**load(text), "data": {"password": redact("c2VjcmV0LXB3"), "user": redact("YWRtaW4=")}}
+    assert "c2VjcmV0LXB3" not in out and "YWRtaW4=" not in out
+
+
+def test_flow_style_and_block_scalars_fall_back_to_a_full_rewrite() -> None:
+    flow = HEAD + 'data: {password: c2VjcmV0LXB3, "odd key": eA==}\n'
+    scalar = HEAD + "stringData:\n  config.yaml: |\n    db:\n      password: hunter2-hunter2\n"
+    for text, field, secret in [(flow, "data", "c2VjcmV0LXB3"), (scalar, "stringData", "hunter2-hunter2")]:
+        out = masked(text)
+        obj = load(text)
+        assert load(out) == {**obj, field: {k: redact(v) for k, v in obj[field].items()}}
+        assert secret not in out
+
+
+KEYS = st.text(alphabet=string.ascii_letters + string.digits + "-._ :#'\"", min_size=1, max_size=10)
+VALUES = st.text(alphabet=string.ascii_letters + string.digits + "+/=\n -:#", min_size=8, max_size=24)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.dictionaries(KEYS, VALUES, min_size=1, max_size=4), field=st.sampled_from(["data", "stringData"]),
+       style=st.sampled_from(["block", "json", "flow"]))
+def test_no_value_survives_in_any_style(data: dict[str, str], field: str, style: str) -> None:
+    if style == "block":
+        from specmerge.core.dump import to_yaml
+
+        body = to_yaml({field: data})
+    elif style == "json":
+        body = f"{field}: {json.dumps(data)}\n"
+    else:
+        body = f"{field}:\n" + "".join(f"  {json.dumps(k)}: {json.dumps(v)}\n" for k, v in data.items())
+    out = masked(HEAD + body + "type: Opaque\n")
+    assert load(out)[field] == {k: redact(v) for k, v in data.items()}
+    assert load(out)["type"] == "Opaque" and load(out)["metadata"]["name"] == "demo"
+    for v in data.values():
+        assert json.dumps(v)[1:-1] not in out.replace(redact(v), "")
+
+
+def test_other_documents_are_scrubbed_and_reveal_is_identity() -> None:
+    r = Redactor()
+    r.learn({"mysql": {"password": "hunter2-hunter2"}})
+    cm = Document("c/templates/cm.yaml", 0, "kind: ConfigMap\ndata:\n  dsn: mysql://u:hunter2-hunter2@db\n")
+    (out,) = mask_secrets([cm], r)
+    assert "hunter2-hunter2" not in out.text and redact("hunter2-hunter2") in out.text
+    secret = Document("c/templates/s.yaml", 0, HEAD + "data:\n  password: aHVudGVy\n")
+    assert mask_secrets([cm, secret], Redactor(reveal=True)) == [cm, secret]
