@@ -130,6 +130,15 @@ def test_400_malformed_json_and_422_bad_instance(api: httpx.Client, instance: st
     assert api.get("/v1/instances/Bad_NS/x/user-values").status_code == 422
 
 
+def test_integers_beyond_64_bits_come_back_exactly(api: httpx.Client) -> None:
+    """JSON has no integer limit; the fast encoder does (found by schemathesis)."""
+    big = -1031078973502238752768
+    r = api.post("/v1/preview", json={"overrides": [{"name": "big", "values": {"extra": {"n": big}}}],
+                                      "provenance": False})
+    assert r.status_code == 200, r.text
+    assert r.json()["values"]["extra"]["n"] == big
+
+
 def test_what_json_cannot_carry_is_refused_where_it_is(api: httpx.Client, instance: str) -> None:
     """NaN, Infinity and lone surrogates parse in Python but have no JSON/UTF-8 spelling: a
     write is a 400 storing nothing, a preview a 422 naming the path (not a 500 on the way out)."""
