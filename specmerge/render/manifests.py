@@ -91,19 +91,27 @@ def _load(text: str) -> Any:
 
 
 _DATA_FIELDS = ("data", "stringData")
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9][-._A-Za-z0-9]*$")  # Secret keys as Kubernetes allows them
+# Keys left bare: they read as the same string in YAML 1.1 (go-yaml, Helm, kubectl) and 1.2;
+# anything else (leading digit or dot, yes/no/on/off/null...) is written as a JSON string.
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][-._A-Za-z0-9]*$")
+_WORDS_1_1 = frozenset("y yes n no true false on off null".split())
+
+
+def _key(k: str) -> str:
+    return k if _PLAIN_KEY.match(k) and k.lower() not in _WORDS_1_1 else json.dumps(k)
 
 
 def _masked_block(field: str, masked: Mapping[str, str]) -> str:
     if not masked:
         return f"{field}: {{}}\n"
-    rows = (f"  {k if _PLAIN_KEY.match(k) else json.dumps(k)}: {v}\n" for k, v in masked.items())
-    return f"{field}:\n" + "".join(rows)
+    return f"{field}:\n" + "".join(f"  {_key(k)}: {v}\n" for k, v in masked.items())
 
 
 def _edited_secret(text: str, masked_obj: Mapping[str, Any]) -> str | None:
     """``text`` with its top-level ``data``/``stringData`` blocks replaced by the masked ones,
     if that reads back as ``masked_obj``; ``None`` when it does not."""
+    if any(not isinstance(k, str) for f in _DATA_FIELDS if isinstance(masked_obj.get(f), Mapping) for k in masked_obj[f]):
+        return None  # a key the reader took for a number or boolean: only a full rewrite says what it read
     lines = text.splitlines(keepends=True)
     out: list[str] = []
     i = 0

@@ -44,11 +44,14 @@ def test_flow_style_and_block_scalars_fall_back_to_a_full_rewrite() -> None:
         assert secret not in out
 
 
-KEYS = st.text(alphabet=string.ascii_letters + string.digits + "-._ :#'\"", min_size=1, max_size=10)
-VALUES = st.text(alphabet=string.ascii_letters + string.digits + "+/=\n -:#", min_size=8, max_size=24)
+KEYS = st.one_of(st.text(alphabet=string.ascii_letters + string.digits + "-._ :#'\"", min_size=1, max_size=10),
+                 st.sampled_from(["08", "0", "1e3", "yes", "on", "null", "~", "0x1F"]))  # YAML 1.1/1.2 traps
+# every line of every value is marked, so finding one in the output is never a coincidence
+VALUES = st.text(alphabet=string.ascii_letters + string.digits + "+/=\n -:#", min_size=4, max_size=20).map(
+    lambda s: "\n".join("S3C" + part for part in s.split("\n")))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(data=st.dictionaries(KEYS, VALUES, min_size=1, max_size=4), field=st.sampled_from(["data", "stringData"]),
        style=st.sampled_from(["block", "json", "flow"]))
 def test_no_value_survives_in_any_style(data: dict[str, str], field: str, style: str) -> None:
@@ -60,11 +63,14 @@ def test_no_value_survives_in_any_style(data: dict[str, str], field: str, style:
         body = f"{field}: {json.dumps(data)}\n"
     else:
         body = f"{field}:\n" + "".join(f"  {json.dumps(k)}: {json.dumps(v)}\n" for k, v in data.items())
-    out = masked(HEAD + body + "type: Opaque\n")
-    assert load(out)[field] == {k: redact(v) for k, v in data.items()}
+    text = HEAD + body + "type: Opaque\n"
+    out = masked(text)
+    # what the reader made of the keys (a bare 08 may be a number): the masked output keeps exactly that
+    assert load(out)[field] == {k: redact(v) for k, v in load(text)[field].items()}
     assert load(out)["type"] == "Opaque" and load(out)["metadata"]["name"] == "demo"
     for v in data.values():
-        assert json.dumps(v)[1:-1] not in out.replace(redact(v), "")
+        for line in v.split("\n"):
+            assert len(line.strip()) <= 3 or line.strip() not in out, f"{line!r} survived"
 
 
 def test_other_documents_are_scrubbed_and_reveal_is_identity() -> None:
