@@ -5,11 +5,16 @@ r"""From Helm's rendered templates to the manifests ``helm template`` prints. Pu
 whose output is only whitespace is skipped; the rest has leading whitespace removed and is
 split with Helm's separator pattern ``(?:^|\s*\n)---\s*`` (which also eats the whitespace
 around each separator); whitespace-only pieces are dropped and the others lose their
-leading whitespace — trailing whitespace of a piece stays, as in Helm.
+leading whitespace — trailing whitespace of a piece stays, as in Helm. The order is Helm's
+install order: documents by template path and position, stably sorted by kind
+(:data:`INSTALL_ORDER`; unknown kinds after the known ones, alphabetically), then the hooks
+(documents annotated ``helm.sh/hook``) sorted the same way. A hook whose events Helm does
+not know is left out, as Helm leaves it out.
 :func:`to_stream` prints them as ``helm template`` does, each as
 ``---\n# Source: <template>\n<document>\n`` and the whole stream's trailing whitespace
-trimmed to one newline, in a deterministic order: by template path, then position in the template (``helm template``
-orders by kind first; the documents are the same, see tests/render/test_render_parity.py).
+trimmed to one newline: byte for byte ``helm template``'s output
+(tests/render/test_render_parity.py), so ``specmerge render | kubectl apply -f -`` creates
+Namespaces, CRDs, ServiceAccounts and Secrets before what uses them.
 
 :func:`mask_secrets` is the one place rendered output is masked: every value under a
 ``Secret``'s ``data``/``stringData`` becomes ``<redacted sha256:…>``, and every other
@@ -42,11 +47,13 @@ _SECRET_KIND = re.compile(r"(?m)^kind:\s*['\"]?Secret['\"]?\s*$")
 
 @dataclass(frozen=True)
 class Document:
-    """One manifest: the template it came from, its index in that template, its text."""
+    """One manifest: the template it came from, its index in that template, its text, and
+    whether it is a hook (``helm.sh/hook`` with events Helm knows)."""
 
     template: str
     index: int
     text: str
+    hook: bool = False
 
     def header(self) -> str:
         return f"---\n# Source: {self.template}\n{self.text}\n"
@@ -57,9 +64,55 @@ def is_manifest_template(path: str) -> bool:
     return not base.startswith("_") and not path.endswith("NOTES.txt")
 
 
+#: Helm's ``releaseutil.InstallOrder`` (v4.2): the order ``helm template`` prints and
+#: ``helm install`` creates kinds in.
+INSTALL_ORDER: tuple[str, ...] = (
+    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
+    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
+    "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList",
+    "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList",
+    "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
+    "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService", "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+)  # fmt: skip
+_RANK = {kind: i for i, kind in enumerate(INSTALL_ORDER)}
+HOOK_ANNOTATION = "helm.sh/hook"
+HOOK_EVENTS = frozenset({"pre-install", "post-install", "pre-delete", "post-delete", "pre-upgrade", "post-upgrade",
+                         "pre-rollback", "post-rollback", "test", "test-success"})
+_KIND_LINE = re.compile(r"""(?m)^kind:[ \t]+(?:"([^"\\]*)"|'([^']*)'|([^\s"'#\[\]{}&*!|>%@`][^\s#]*))[ \t]*(?:#.*)?$""")
+
+
+def _head(text: str) -> tuple[str, str | None]:
+    """``(kind, hook annotation or None)`` of a document, as Helm's ``SimpleHead`` reads them.
+    A plain top-level ``kind:`` line is enough when no hook annotation can be there; other
+    documents (flow style, hooks) are parsed. Unparsable text has no kind and no hook: the
+    engine's strict check (``--strict``) is where invalid YAML is reported."""
+    if HOOK_ANNOTATION not in text:
+        m = _KIND_LINE.search(text)
+        if m:
+            return next(g for g in m.groups() if g is not None), None
+    try:
+        head = _load(text)
+    except YAMLError:
+        return "", None
+    if not isinstance(head, dict):
+        return "", None
+    kind = head.get("kind")
+    meta = head.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    hook = annotations.get(HOOK_ANNOTATION) if isinstance(annotations, dict) else None
+    return (kind if isinstance(kind, str) else ""), (hook if isinstance(hook, str) else None)
+
+
+def _by_kind(kind: str) -> tuple[int, str]:
+    rank = _RANK.get(kind)
+    return (rank, "") if rank is not None else (len(INSTALL_ORDER), kind)
+
+
 def documents(rendered: Mapping[str, str]) -> list[Document]:
-    """The manifests of a render, in deterministic order (template path, then position)."""
-    out: list[Document] = []
+    """The manifests of a render in ``helm template``'s order (see the module docstring)."""
+    generic: list[tuple[str, Document]] = []
+    hooks: list[tuple[str, Document]] = []
     for template in sorted(rendered):
         if not is_manifest_template(template):
             continue
@@ -67,8 +120,14 @@ def documents(rendered: Mapping[str, str]) -> list[Document]:
         if not content.strip():
             continue
         pieces = [p.lstrip() for p in _SEP.split(content.lstrip()) if p.strip()]
-        out.extend(Document(template, i, p) for i, p in enumerate(pieces))
-    return out
+        for i, piece in enumerate(pieces):
+            kind, hook = _head(piece)
+            if hook is None:
+                generic.append((kind, Document(template, i, piece)))
+            elif all(event.strip().lower() in HOOK_EVENTS for event in hook.split(",")):
+                hooks.append((kind, Document(template, i, piece, hook=True)))
+    ordered = sorted(generic, key=lambda kd: _by_kind(kd[0])) + sorted(hooks, key=lambda kd: _by_kind(kd[0]))
+    return [doc for _, doc in ordered]
 
 
 def notes(rendered: Mapping[str, str]) -> str | None:
@@ -80,9 +139,12 @@ def notes(rendered: Mapping[str, str]) -> str | None:
 
 
 def to_stream(docs: Iterable[Document]) -> str:
-    """The YAML stream ``helm template`` prints for these documents."""
-    text = "".join(d.header() for d in docs).rstrip()
-    return text + "\n" if text else ""
+    """The YAML stream ``helm template`` prints for these documents: the manifests with the
+    stream's surrounding whitespace trimmed and one newline (Helm trims its release
+    manifest), then each hook as it is (Helm appends them untrimmed)."""
+    docs = list(docs)
+    manifests = "".join(d.header() for d in docs if not d.hook).strip() + "\n"
+    return manifests + "".join(d.header() for d in docs if d.hook)
 
 
 def _load(text: str) -> Any:
@@ -169,6 +231,6 @@ def write_tree(docs: Iterable[Document], directory: Path) -> list[Path]:
         if directory.resolve() not in target.resolve().parents:
             raise ValueError(f"template path {template!r} escapes {directory}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(to_stream(group), encoding="utf-8")
+        target.write_text("".join(d.header() for d in group), encoding="utf-8")  # as Helm appends them
         written.append(target)
     return written

@@ -2,13 +2,9 @@
 
 Same chart, same layers: Helm gets the embedded channel release's values as a ``-f`` file
 in front of the user's ``-f``/``--set`` flags; specmerge gets ``--channel/--release`` and the
-same flags. Both outputs are ``---\\n# Source: <template>\\n<doc>\\n`` per manifest;
-normalisation is the same on both sides: split into documents at each ``---`` line followed
-by ``# Source:`` (headers kept), strip each document's trailing whitespace (Helm trims the
-end of the whole stream, so only the last document of each side loses its trailing blank
-lines, and which one is last depends on the order), sort the documents as strings, join.
-Only the order may differ (Helm orders by kind, specmerge by template path); every other
-byte of every document, header included, must be equal. ``--show-secrets`` so Secret data are compared too.
+same flags. The two outputs must be equal byte for byte: the same documents with the same
+headers, in the same order (Helm's install order by kind, hooks last). ``--show-secrets`` so
+Secret data are compared too.
 """
 
 from __future__ import annotations
@@ -29,10 +25,6 @@ LAYERED = [
 ]  # fmt: skip
 
 
-def normalised(stream: str) -> str:
-    return "\n".join(sorted(d.rstrip() for d in split_stream(stream)))
-
-
 def helm_template(helm_cli: Path, chart: Path, args: list[str]) -> str:
     cmd = [str(helm_cli), "template", "specmerge", str(chart), "--namespace", "default", "--kube-version", "1.36.0", *args]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
@@ -51,7 +43,7 @@ def test_bundled_chart_matches_helm_template(helm_cli: Path, tmp_path: Path, spe
     assert ours.exit_code == 0, ours.stderr
     theirs = helm_template(helm_cli, PLATFORM, ["-f", str(channel_file), *flags])
     assert len(split_stream(ours.stdout)) >= 10
-    assert normalised(ours.stdout) == normalised(theirs)
+    assert ours.stdout == theirs
 
 
 @pytest.mark.helmcli
@@ -62,7 +54,7 @@ def test_agent_chart_with_example_overlay_matches_helm_template(helm_cli: Path, 
     assert ours.exit_code == 0, ours.stderr
     theirs = helm_template(helm_cli, AGENT, flags)
     assert split_stream(ours.stdout)
-    assert normalised(ours.stdout) == normalised(theirs)
+    assert ours.stdout == theirs
 
 
 def test_a_channel_null_deletes_the_chart_default_in_the_render() -> None:
@@ -93,4 +85,41 @@ def test_document_splitting_follows_helm_on_odd_separators(helm_cli: Path, tmp_p
     assert ours.exit_code == 0, ours.stderr
     theirs = helm_template(helm_cli, chart, [])
     assert len(split_stream(ours.stdout)) == len(split_stream(theirs)) == 7
-    assert normalised(ours.stdout) == normalised(theirs)
+    assert ours.stdout == theirs
+
+
+@pytest.mark.helmcli
+def test_document_order_is_helms_install_order_with_hooks_last(helm_cli: Path, tmp_path: Path) -> None:
+    """Kinds in Helm's install order whatever the template names (a CRD and a Namespace before
+    what uses them), unknown kinds after the known ones alphabetically, documents of one kind
+    in template/position order, flow-style JSON documents, then hooks (test hooks too) in the
+    same kind order; a hook with an event Helm does not know is left out, as Helm leaves it."""
+    chart = tmp_path / "order"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: order\nversion: 0.1.0\n")
+
+    def doc(kind: str, name: str, hook: str | None = None, api: str = "v1") -> str:
+        notes = f"\n  annotations:\n    helm.sh/hook: {hook}\n    helm.sh/hook-weight: \"-5\"" if hook else ""
+        return f"apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}{notes}\n"
+
+    templates = {
+        "a-deploy.yaml": doc("Deployment", "web", api="apps/v1") + "---\n" + doc("Widget", "w1", api="x.io/v1"),
+        "b-job-hook.yaml": doc("Job", "migrate", "pre-install,pre-upgrade", "batch/v1"),
+        "c-test.yaml": doc("Pod", "smoke", "test"),
+        "d-unknown-hook.yaml": doc("ConfigMap", "odd", "pre-frobnicate"),
+        "e-json.yaml": '{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "sa"}}\n',
+        "f-crd.yaml": doc("CustomResourceDefinition", "widgets.x.io", api="apiextensions.k8s.io/v1"),
+        "g-more.yaml": doc("Apple", "a1", api="x.io/v1") + "---\n" + doc("ConfigMap", "cm") + "---\n"
+                       + doc("Namespace", "ns") + "---\n" + "kind: 'Secret'   # quoted\napiVersion: v1\nmetadata:\n  name: s\n",
+        "h-hook-cm.yaml": doc("ConfigMap", "pre", "post-install"),
+    }
+    for name, text in templates.items():
+        (chart / "templates" / name).write_text(text)
+    ours = run_cli("render", "--chart", str(chart), "--channel", "none")
+    assert ours.exit_code == 0, ours.stderr
+    theirs = helm_template(helm_cli, chart, [])
+    assert ours.stdout == theirs
+    sources = [d.splitlines()[0].removeprefix("# Source: order/templates/") for d in split_stream(ours.stdout)]
+    assert sources == ["g-more.yaml", "e-json.yaml", "g-more.yaml", "g-more.yaml", "f-crd.yaml", "a-deploy.yaml",
+                       "g-more.yaml", "a-deploy.yaml", "h-hook-cm.yaml", "c-test.yaml", "b-job-hook.yaml"]
+    assert "pre-frobnicate" not in ours.stdout
