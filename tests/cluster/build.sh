@@ -5,6 +5,9 @@
 #                                                           from the proxy's copy of k8s.io/kubernetes/go.mod)
 #   etcd            go.etcd.io/etcd/server/v3              (wrapper module; etcd's own go.mod has replaces)
 #   helm            helm.sh/helm/v4/cmd/helm               (parity oracle for `helm template`)
+#   registry        github.com/distribution/distribution/v3 (a real OCI registry for chart pulls; our own
+#                                                           small main, tests/cluster/registry/main.go,
+#                                                           with only the filesystem storage driver)
 #
 # Usage:
 #   bash tests/cluster/build.sh                 build whatever is missing (idempotent; warm run takes seconds)
@@ -17,6 +20,7 @@
 #   SPECMERGE_K8S_VERSION   default v1.36.3
 #   SPECMERGE_ETCD_VERSION  default v3.6.16
 #   SPECMERGE_HELM_VERSION  default v4.2.3 (the Helm version helm-python-sdk embeds)
+#   SPECMERGE_DISTRIBUTION_VERSION  default v3.1.1 (the registry version Helm v4.2.3 tests against)
 #   GO                      go binary (default: `go` on PATH, else /usr/local/go/bin/go)
 #
 # GOMODCACHE and GOCACHE keep their defaults, so repeated cold builds of a new version reuse downloads.
@@ -25,19 +29,27 @@ set -euo pipefail
 K8S_VERSION="${SPECMERGE_K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${SPECMERGE_ETCD_VERSION:-v3.6.16}"
 HELM_VERSION="${SPECMERGE_HELM_VERSION:-v4.2.3}"
+DISTRIBUTION_VERSION="${SPECMERGE_DISTRIBUTION_VERSION:-v3.1.1}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${SPECMERGE_CACHE:-$HOME/.cache/specmerge}"
 BIN_DIR="$CACHE/bin"
 WORK_DIR="$CACHE/work"
-ALL=(kube-apiserver etcd helm)
+ALL=(kube-apiserver etcd helm registry)
 
 log() { printf 'build.sh: %s\n' "$*" >&2; }
 die() { printf 'build.sh: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The registry's main is ours: a change to it must rebuild the binary, so its hash is in the name.
+registry_source_hash() {
+    sha256sum "$HERE/registry/main.go" | cut -c1-8
+}
 
 bin_path() {
     case "$1" in
         kube-apiserver) echo "$BIN_DIR/kube-apiserver-$K8S_VERSION" ;;
         etcd) echo "$BIN_DIR/etcd-$ETCD_VERSION" ;;
         helm) echo "$BIN_DIR/helm-$HELM_VERSION" ;;
+        registry) echo "$BIN_DIR/registry-$DISTRIBUTION_VERSION-$(registry_source_hash)" ;;
         *) die "unknown binary '$1' (known: ${ALL[*]})" ;;
     esac
 }
@@ -74,7 +86,7 @@ elif command -v go >/dev/null 2>&1; then
 elif [[ -x /usr/local/go/bin/go ]]; then
     GO=/usr/local/go/bin/go
 else
-    die "Go not found: install Go >= 1.26 (or set GO=/path/to/go); it is needed to build kube-apiserver, etcd and helm"
+    die "Go not found: install Go >= 1.26 (or set GO=/path/to/go); it is needed to build kube-apiserver, etcd, helm and the registry"
 fi
 export GOTOOLCHAIN=local CGO_ENABLED=0
 GO_VERSION="$("$GO" env GOVERSION)"        # e.g. go1.26.8
@@ -165,12 +177,23 @@ build_helm() {
         -o "$out" "helm.sh/helm/$major/cmd/helm"
 }
 
+build_registry() {
+    local out="$1" dir="$WORK_DIR/registry-$DISTRIBUTION_VERSION"
+    new_wrapper "$dir" local/specmerge-registry
+    cd "$dir"
+    cp "$HERE/registry/main.go" .
+    "$GO" get "github.com/distribution/distribution/v3@$DISTRIBUTION_VERSION"
+    "$GO" mod tidy
+    "$GO" build -mod=mod -trimpath -ldflags "-s -w" -o "$out" .
+}
+
 # Verify a built binary runs and reports something sensible.
 smoke() {
     case "$1" in
         kube-apiserver) "$2" --version ;;
         etcd) "$2" --version | head -n1 ;;
         helm) "$2" version --short ;;
+        registry) "$2" --version ;;
     esac
 }
 

@@ -12,7 +12,11 @@ Fixtures (session scope; one apiserver serves the whole run, isolate tests with 
   or replaces a CRD and waits for Established), ``.logs(lines=None) -> str``.
 * ``helm_cli`` -> Path of the helm binary built from helm.sh/helm/v4 (the ``helm template`` oracle); needs only
   that binary built.
-* ``cluster_binaries`` -> :class:`cluster.harness.Binaries` (all three paths and the pinned versions).
+* ``cluster_binaries`` -> :class:`cluster.harness.Binaries` (every path and the pinned versions).
+* ``oci_registry`` -> :class:`cluster.harness.Registry`: a real OCI registry (distribution) on
+  127.0.0.1, plain HTTP, empty at the start of the session; ``.host`` is ``127.0.0.1:PORT``. Needs only
+  the registry binary; its log is ``registry.log`` beside the cluster logs. ``registry_binary`` is the path,
+  for tests that start (and stop) a registry of their own.
 
 Tests using ``kube`` get the ``cluster`` marker and tests using ``helm_cli`` the ``helmcli`` marker
 automatically (mark them explicitly too, for readers), so ``-m "not cluster"`` deselects them.
@@ -41,7 +45,7 @@ from typing import NoReturn
 
 import pytest
 
-from cluster.harness import Binaries, Cluster, HarnessError, HarnessUnavailable, Kube, locate_binaries
+from cluster.harness import Binaries, Cluster, HarnessError, HarnessUnavailable, Kube, Registry, locate_binaries
 
 _CLUSTER_KEY = pytest.StashKey[Cluster]()
 _STARTUP_KEY = pytest.StashKey[str]()
@@ -82,20 +86,48 @@ def cluster_binaries() -> Binaries:
         unavailable(str(exc))
 
 
+def _one_binary(name: str) -> Path:
+    """The path of one built binary (the others need not be built), or the unavailable policy."""
+    try:
+        binaries = locate_binaries(require=(name,))
+    except HarnessUnavailable as exc:
+        unavailable(str(exc))
+    return Path(getattr(binaries, name))
+
+
 @pytest.fixture(scope="session")
 def helm_cli() -> Path:
     """Needs only the helm binary, not the apiserver."""
+    return _one_binary("helm")
+
+
+@pytest.fixture(scope="session")
+def registry_binary() -> Path:
+    return _one_binary("registry")
+
+
+def _log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Path(os.environ.get("SPECMERGE_CLUSTER_LOGS") or tmp_path_factory.getbasetemp() / "cluster-logs")
+
+
+@pytest.fixture(scope="session")
+def oci_registry(registry_binary: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    registry = Registry(registry_binary, _log_dir(tmp_path_factory) / "registry.log")
     try:
-        return locate_binaries(require=("helm",)).helm
-    except HarnessUnavailable as exc:
-        unavailable(str(exc))
+        registry.__enter__()
+    except (HarnessError, OSError) as exc:
+        unavailable(f"the OCI registry did not start: {exc}")
+    try:
+        yield registry
+    finally:
+        registry.stop()
 
 
 @pytest.fixture(scope="session")
 def kube(
     request: pytest.FixtureRequest, cluster_binaries: Binaries, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Kube]:
-    log_dir = Path(os.environ.get("SPECMERGE_CLUSTER_LOGS") or tmp_path_factory.getbasetemp() / "cluster-logs")
+    log_dir = _log_dir(tmp_path_factory)
     timeout = float(os.environ.get("SPECMERGE_APISERVER_TIMEOUT", "120"))
     cluster = Cluster(cluster_binaries, log_dir=log_dir, startup_timeout=timeout)
     try:

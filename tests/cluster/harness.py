@@ -59,6 +59,7 @@ class Binaries:
     kube_apiserver: Path
     etcd: Path
     helm: Path
+    registry: Path
 
     @property
     def kube_version(self) -> str:
@@ -91,7 +92,7 @@ def print_paths(build_script: Path = BUILD_SCRIPT) -> dict[str, Path]:
     return paths
 
 
-ALL_BINARIES = ("kube-apiserver", "etcd", "helm")
+ALL_BINARIES = ("kube-apiserver", "etcd", "helm", "registry")
 
 
 def locate_binaries(build_script: Path = BUILD_SCRIPT, require: tuple[str, ...] = ALL_BINARIES) -> Binaries:
@@ -110,7 +111,8 @@ def locate_binaries(build_script: Path = BUILD_SCRIPT, require: tuple[str, ...] 
         raise HarnessUnavailable(
             f"binaries not built: run bash tests/cluster/build.sh (missing: {', '.join(missing)})"
         )
-    return Binaries(kube_apiserver=paths["kube-apiserver"], etcd=paths["etcd"], helm=paths["helm"])
+    return Binaries(kube_apiserver=paths["kube-apiserver"], etcd=paths["etcd"], helm=paths["helm"],
+                    registry=paths["registry"])
 
 
 def free_port() -> int:
@@ -551,3 +553,32 @@ class Kube:
 
     def close(self) -> None:
         self.api_client.close()
+
+
+class Registry:
+    """A real OCI registry (distribution, built by build.sh) on 127.0.0.1, plain HTTP, storing under a
+    temporary directory; ``host`` is ``127.0.0.1:PORT``. Start with ``with Registry(binary, log) as r``."""
+
+    def __init__(self, binary: Path, log: Path, startup_timeout: float = 30.0) -> None:
+        self.binary, self.log, self.startup_timeout = binary, log, startup_timeout
+        self.root = Path(tempfile.mkdtemp(prefix="specmerge-registry-"))
+        self.host = f"127.0.0.1:{free_port()}"
+        self._proc: _Proc | None = None
+
+    def __enter__(self) -> Registry:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self._proc = _start("registry", [str(self.binary), self.host, str(self.root / "data")], self.log)
+        try:
+            Cluster._wait(self._proc, f"http://{self.host}/v2/", timeout=self.startup_timeout, context=None)
+        except HarnessError:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -79,7 +79,7 @@ def _fake_build_script(directory: Path) -> Path:
     script = directory / "build.sh"
     script.write_text(
         f"echo kube-apiserver={directory}/kube-apiserver-v1.36.3\necho etcd={directory}/etcd-v3.6.16\n"
-        f"echo helm={directory}/helm-v4.2.3\n"
+        f"echo helm={directory}/helm-v4.2.3\necho registry={directory}/registry-v3.1.1-0123abcd\n"
     )
     return script
 
@@ -89,7 +89,7 @@ def test_missing_binaries_name_the_remedy(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(harness, "go_available", lambda: True)
     with pytest.raises(HarnessUnavailable, match=r"^binaries not built: run bash tests/cluster/build.sh") as info:
         harness.locate_binaries(script)
-    assert "kube-apiserver-v1.36.3" in str(info.value) and "helm-v4.2.3" in str(info.value)
+    assert all(name in str(info.value) for name in ("kube-apiserver-v1.36.3", "helm-v4.2.3", "registry-v3.1.1"))
     monkeypatch.setattr(harness, "go_available", lambda: False)
     with pytest.raises(HarnessUnavailable, match=r"^Go not found"):
         harness.locate_binaries(script)
@@ -104,7 +104,7 @@ def test_a_process_that_dies_at_start_is_reported_with_its_log(tmp_path: Path) -
     dead = tmp_path / "etcd-v3.6.16"
     dead.write_text("#!/bin/sh\necho 'etcd: cannot open data dir' >&2\nexit 3\n")
     dead.chmod(0o755)
-    binaries = harness.Binaries(kube_apiserver=dead, etcd=dead, helm=dead)
+    binaries = harness.Binaries(kube_apiserver=dead, etcd=dead, helm=dead, registry=dead)
     cluster = harness.Cluster(binaries, log_dir=tmp_path / "logs", startup_timeout=10)
     workdir = cluster.workdir
     with pytest.raises(harness.HarnessError, match=r"(?s)etcd exited with 3 .*cannot open data dir"):
