@@ -42,7 +42,6 @@ from ..core.dump import to_yaml
 
 _WS = "\t\n\f\r "  # RE2's \s
 _SEP = re.compile(rf"(?:^|[{_WS}]*\n)---[{_WS}]*")
-_SECRET_KIND = re.compile(r"(?m)^kind:\s*['\"]?Secret['\"]?\s*$")
 
 
 @dataclass(frozen=True)
@@ -188,34 +187,61 @@ def _edited_secret(text: str, masked_obj: Mapping[str, Any]) -> str | None:
         out.append(lines[i])
         i += 1
     edited = "".join(out).rstrip("\n")
+    if "#" in edited:  # a comment the parse-back cannot see might quote a value
+        return None
     try:
         return edited if _load(edited) == masked_obj else None
     except YAMLError:
         return None
 
 
+def _mask_secret_data(obj: Any, secret: bool = False) -> bool:
+    """Redact, in place, every ``data``/``stringData`` value of ``obj`` if it is a Secret, and of
+    the Secrets in its ``items`` (a ``List`` or ``SecretList``); whether any Secret was found."""
+    if not isinstance(obj, dict):
+        return False
+    kind = obj.get("kind")
+    found = secret or kind == "Secret"
+    if found:
+        for field in _DATA_FIELDS:
+            if isinstance(obj.get(field), dict):
+                obj[field] = {k: redact(v) for k, v in obj[field].items()}
+            elif obj.get(field) is not None:  # not a map (Kubernetes would refuse it): all of it
+                obj[field] = redact(obj[field])
+    items = obj.get("items")
+    if isinstance(items, list):
+        for item in items:
+            found = _mask_secret_data(item, secret=kind == "SecretList") or found
+    return found
+
+
 def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]:
-    """``docs`` with Secret data redacted and other text scrubbed; identity when revealing."""
+    """``docs`` with Secret data redacted and other text scrubbed; identity when revealing.
+
+    Any document that mentions ``Secret`` is parsed, so a Secret is found however it is
+    spelled (quoted kind, trailing comment, JSON, inside a ``List``); one that cannot be
+    parsed is not shown at all. A Secret is shown with only its data blocks rewritten when
+    the edit reads back right and keeps no comment (a comment could quote a value), else
+    re-serialised whole.
+    """
     if redactor.reveal:
         return list(docs)
     out = []
     for doc in docs:
-        if _SECRET_KIND.search(doc.text):
-            try:
-                obj = _load(doc.text)
-            except YAMLError:
-                obj = None
-            if isinstance(obj, dict) and obj.get("kind") == "Secret":
-                for field in _DATA_FIELDS:
-                    if isinstance(obj.get(field), dict):
-                        obj[field] = {k: redact(v) for k, v in obj[field].items()}
-                text = _edited_secret(doc.text, obj) or to_yaml(obj).rstrip("\n")
-                out.append(replace(doc, text=text))
-                continue
-            # A Secret we cannot parse: never print its text.
-            out.append(replace(doc, text=f"# Secret document not shown: it is not valid YAML ({redact(doc.text)})"))
+        if "Secret" not in doc.text:  # no kind Secret, SecretList or List of them can be here
+            out.append(replace(doc, text=redactor.scrub(doc.text)))
             continue
-        out.append(replace(doc, text=redactor.scrub(doc.text)))
+        try:
+            obj = _load(doc.text)
+        except YAMLError:
+            out.append(replace(doc, text=f"# Document not shown: it mentions a Secret and is not valid YAML "
+                                         f"({redact(doc.text)})"))
+            continue
+        if not _mask_secret_data(obj):
+            out.append(replace(doc, text=redactor.scrub(doc.text)))
+            continue
+        edited = _edited_secret(doc.text, obj) if obj.get("kind") == "Secret" else None
+        out.append(replace(doc, text=edited or to_yaml(obj).rstrip("\n")))
     return out
 
 
