@@ -115,7 +115,7 @@ def test_document_order_is_helms_install_order_with_hooks_last(helm_cli: Path, t
     }
     for name, text in templates.items():
         (chart / "templates" / name).write_text(text)
-    ours = run_cli("render", "--chart", str(chart), "--channel", "none")
+    ours = run_cli("render", "--chart", str(chart), "--channel", "none", "--show-secrets")
     assert ours.exit_code == 0, ours.stderr
     theirs = helm_template(helm_cli, chart, [])
     assert ours.stdout == theirs
