@@ -150,6 +150,8 @@ def test_what_json_cannot_carry_is_refused_where_it_is(api: httpx.Client, instan
     assert api.get(values_url(instance)).status_code == 404
     r = api.post("/v1/preview", content=b'{"cr": {"a": {"\\ud800": 1}}}', headers={"Content-Type": "application/json"})
     assert r.status_code == 422 and "/a: key '\\ud800' has a lone surrogate" in r.json()["detail"][0]["msg"]
+    r = api.post("/v1/preview", content=b'{"\\ud800": 1}', headers={"Content-Type": "application/json"})
+    assert r.status_code == 422  # an unknown key that is not even a string
     r = api.post("/v1/preview", content=b'{"user": {"app": {"limits": [1, -Infinity]}}}',
                  headers={"Content-Type": "application/json"})
     assert r.status_code == 422
