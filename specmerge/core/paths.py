@@ -19,11 +19,29 @@ Path: TypeAlias = tuple[Key, ...]
 _MISSING = object()
 
 
-# Both spellings are pure functions of a (hashable) path, and a service spells the same
-# chart's paths on every request: remembered, they cost a dict lookup.
-@functools.lru_cache(maxsize=1 << 16)
+#: Paths whose keys add up to more characters than this are spelled afresh, not remembered:
+#: the caches below hold what requests send, and must not let a client pin memory with long keys.
+CACHE_PATH_CHARS = 256
+
+
+def short(path: Path) -> bool:
+    """Whether ``path`` is small enough to keep in a cache (see :data:`CACHE_PATH_CHARS`)."""
+    return len(path) <= 32 and sum(len(k) if isinstance(k, str) else 8 for k in path) <= CACHE_PATH_CHARS
+
+
 def to_pointer(path: Path) -> str:
     """``("a", "b/c", 0)`` -> ``/a/b~1c/0``; the root is ``""``."""
+    return _pointer_cached(path) if short(path) else _pointer(path)
+
+
+def to_dotted(path: Path) -> str:
+    """``("global", "mysql", "host")`` -> ``global.mysql.host``; ``("app","env",2)`` -> ``app.env[2]``."""
+    return _dotted_cached(path) if short(path) else _dotted(path)
+
+
+# Both spellings are pure functions of a (hashable) path, and a service spells the same
+# chart's paths on every request: remembered, they cost a dict lookup.
+def _pointer(path: Path) -> str:
     return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in path)
 
 
@@ -62,9 +80,7 @@ def resolve_pointer(tree: Any, pointer: str) -> Path:
 _PLAIN = re.compile(r"^[^.\[\]\"]+$")
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def to_dotted(path: Path) -> str:
-    """``("global", "mysql", "host")`` -> ``global.mysql.host``; ``("app","env",2)`` -> ``app.env[2]``."""
+def _dotted(path: Path) -> str:
     parts: list[str] = []
     for k in path:
         if isinstance(k, int):
@@ -75,6 +91,9 @@ def to_dotted(path: Path) -> str:
             parts.append('["' + k.replace("\\", "\\\\").replace('"', '\\"') + '"]')
     return "".join(parts) or "."
 
+
+_pointer_cached = functools.lru_cache(maxsize=1 << 14)(_pointer)
+_dotted_cached = functools.lru_cache(maxsize=1 << 14)(_dotted)
 
 _TOKEN = re.compile(r'\.?([^.\[\]"]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
 

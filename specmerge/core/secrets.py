@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .paths import Path
+from .paths import Path, short
 
 SENSITIVE_KEYS: tuple[str, ...] = (
     "password",
@@ -76,7 +76,8 @@ class _Memo:
     """``path -> sensitive`` for one schema object. A loaded chart's schema is shared and never
     mutated (charts are cached by digest), so an answer stays true; the memo holds the schema
     so its ``id`` is not reused while the memo lives, and stops growing at :data:`_MEMO_PATHS`
-    (list indexes make the path space unbounded; beyond it the walk simply runs again)."""
+    short paths (list indexes and request keys make the path space unbounded; beyond it the
+    walk simply runs again). At most 16 schemas x 20,000 paths of <= 256 characters."""
 
     __slots__ = ("schema", "answers")
 
@@ -85,12 +86,12 @@ class _Memo:
         self.answers: dict[Path, bool] = {}
 
     def remember(self, path: Path, answer: bool) -> None:
-        if len(self.answers) < _MEMO_PATHS:
+        if len(self.answers) < _MEMO_PATHS and short(path):  # long keys are not kept: see paths.short
             self.answers[path] = answer
 
 
-_MEMO_PATHS = 50_000
-_MEMO_SCHEMAS = 64
+_MEMO_PATHS = 20_000
+_MEMO_SCHEMAS = 16
 _MEMOS: dict[int, _Memo] = {}
 _MEMO_LOCK = threading.Lock()
 

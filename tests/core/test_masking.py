@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -151,10 +152,11 @@ def _masked_where_sensitive(tree: Any, masked: Any, path: tuple, reference: Reda
 @given(tree=MEMO_TREES)
 def test_memoised_masking_hides_exactly_what_the_schema_walk_finds(tree: dict[str, Any]) -> None:
     """Redactors share remembered answers per schema; a warm answer must equal the cold walk."""
-    cold = Redactor(MEMO_SCHEMA).mask(tree)
-    warm = Redactor(MEMO_SCHEMA).mask(tree)
+    schema = copy.deepcopy(MEMO_SCHEMA)  # a schema object no redactor has seen: its memo is cold
+    cold = Redactor(schema).mask(tree)
+    warm = Redactor(schema).mask(tree)
     assert warm == cold
-    _masked_where_sensitive(tree, warm, (), Redactor(MEMO_SCHEMA))
+    _masked_where_sensitive(tree, warm, (), Redactor(copy.deepcopy(MEMO_SCHEMA)))
 
 
 def test_memoised_answers_are_per_schema() -> None:
@@ -164,3 +166,27 @@ def test_memoised_answers_are_per_schema() -> None:
     for _ in range(2):
         assert Redactor(marks).mask({"pin": "1234"}) == {"pin": redact("1234")}
         assert Redactor(plain).mask({"pin": "1234"}) == {"pin": "1234"}
+
+
+def test_long_keys_sent_by_clients_are_not_kept_in_any_cache() -> None:
+    """The redactor's memo and the path spellings are cached per process; 100 distinct 100 KB
+    keys (10 MB) must not stay behind once the requests that sent them are done."""
+    import gc
+    import tracemalloc
+
+    from specmerge.core import to_dotted, to_pointer
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(100):
+            key = f"{i}-" + "k" * 100_000
+            Redactor(MEMO_SCHEMA).mask({key: {"token": "s3cr3t-value", "plain": 1}})
+            to_pointer((key, "plain"))
+            to_dotted((key, "plain"))
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert retained < 1_000_000, f"{retained} bytes retained"
