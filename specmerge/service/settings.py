@@ -3,6 +3,7 @@ with CLI flags on top. Unknown keys in the file are an error, not silently ignor
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -56,6 +57,13 @@ class ServiceSettings:
         return os.environ.get(TOKEN_ENV) or None
 
     def check(self) -> None:
+        for name, integer in (("port", True), ("body_limit", True), ("workers", True),
+                              ("request_timeout", False), ("auth_cache_ttl", False)):
+            value = getattr(self, name)
+            kinds = (int,) if integer else (int, float)
+            if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+                want = "an integer" if integer else "a finite number of seconds"
+                raise SettingsError(f"{name} must be {want}, not {value!r}")
         if self.store_dir and (self.kubeconfig or self.in_cluster):
             raise SettingsError("choose one store: --store-dir or --kubeconfig/in-cluster")
         if self.body_limit <= 0 or self.request_timeout <= 0:

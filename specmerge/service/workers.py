@@ -60,11 +60,17 @@ def run_workers(settings: ServiceSettings, sock: socket.socket, workers: int, lo
     from uvicorn.supervisors import Multiprocess
 
     metrics_dir = tempfile.mkdtemp(prefix="specmerge-metrics-")
-    os.environ.update({SETTINGS_ENV: settings_to_env(settings), LOG_LEVEL_ENV: log_level.upper(),
-                       PROMETHEUS_DIR_ENV: metrics_dir})
+    passed = {SETTINGS_ENV: settings_to_env(settings), LOG_LEVEL_ENV: log_level.upper(), PROMETHEUS_DIR_ENV: metrics_dir}
+    saved = {name: os.environ.get(name) for name in passed}
+    os.environ.update(passed)
     try:
         config = uvicorn.Config(f"{__name__}:worker_app", factory=True, workers=workers,
                                 log_level="warning", access_log=False, lifespan="off")
         Multiprocess(config, sockets=[sock]).run()
     finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(metrics_dir, ignore_errors=True)

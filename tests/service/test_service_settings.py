@@ -36,6 +36,24 @@ def test_refusals(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert load_settings().token() == "from-env"
 
 
+@pytest.mark.parametrize(("text", "error"), [
+    ("workers: '2'\n", "workers must be an integer, not '2'"),
+    ("workers: 2.5\n", "workers must be an integer, not 2.5"),
+    ("auth_cache_ttl: '5'\n", "auth_cache_ttl must be a finite number of seconds, not '5'"),
+    ("auth_cache_ttl: .inf\n", "auth_cache_ttl must be a finite number of seconds, not inf"),
+    ("body_limit: true\n", "body_limit must be an integer, not True"),
+    ("request_timeout: -1\n", "body_limit and request_timeout must be positive"),
+])
+def test_a_config_file_of_the_wrong_type_is_a_settings_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            text: str, error: str) -> None:
+    monkeypatch.setenv("SPECMERGE_TOKEN", "from-env")
+    config = tmp_path / "settings.yaml"
+    config.write_text(text)
+    with pytest.raises(SettingsError) as exc:
+        load_settings(config)
+    assert str(exc.value) == error
+
+
 def test_serve_without_a_token_exits_2_with_a_reason() -> None:
     env = {"PATH": str(Path(SPECMERGE).parent), "HOME": "/tmp"}
     r = subprocess.run([SPECMERGE, "serve", "--port", "0"], capture_output=True, text=True, env=env, timeout=60)
