@@ -99,8 +99,10 @@ def _head(text: str) -> tuple[str, str | None]:
     kind = head.get("kind")
     meta = head.get("metadata")
     annotations = meta.get("annotations") if isinstance(meta, dict) else None
-    hook = annotations.get(HOOK_ANNOTATION) if isinstance(annotations, dict) else None
-    return (kind if isinstance(kind, str) else ""), (hook if isinstance(hook, str) else None)
+    if not isinstance(annotations, dict) or HOOK_ANNOTATION not in annotations:
+        return (kind if isinstance(kind, str) else ""), None
+    hook = annotations[HOOK_ANNOTATION]  # present but empty/null: "" to Helm, an unknown hook
+    return (kind if isinstance(kind, str) else ""), (hook if isinstance(hook, str) else "")
 
 
 def _by_kind(kind: str) -> tuple[int, str]:

@@ -93,7 +93,8 @@ def test_document_order_is_helms_install_order_with_hooks_last(helm_cli: Path, t
     """Kinds in Helm's install order whatever the template names (a CRD and a Namespace before
     what uses them), unknown kinds after the known ones alphabetically, documents of one kind
     in template/position order, flow-style JSON documents, then hooks (test hooks too) in the
-    same kind order; a hook with an event Helm does not know is left out, as Helm leaves it."""
+    same kind order; a hook with an event Helm does not know, or an empty one, is left out, as
+    Helm leaves it."""
     chart = tmp_path / "order"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: order\nversion: 0.1.0\n")
@@ -112,6 +113,8 @@ def test_document_order_is_helms_install_order_with_hooks_last(helm_cli: Path, t
         "g-more.yaml": doc("Apple", "a1", api="x.io/v1") + "---\n" + doc("ConfigMap", "cm") + "---\n"
                        + doc("Namespace", "ns") + "---\n" + "kind: 'Secret'   # quoted\napiVersion: v1\nmetadata:\n  name: s\n",
         "h-hook-cm.yaml": doc("ConfigMap", "pre", "post-install"),
+        "i-empty-hook.yaml": doc("ConfigMap", "empty", "post-install").replace("helm.sh/hook: post-install",
+                                                                              "helm.sh/hook:"),
     }
     for name, text in templates.items():
         (chart / "templates" / name).write_text(text)
@@ -122,4 +125,4 @@ def test_document_order_is_helms_install_order_with_hooks_last(helm_cli: Path, t
     sources = [d.splitlines()[0].removeprefix("# Source: order/templates/") for d in split_stream(ours.stdout)]
     assert sources == ["g-more.yaml", "e-json.yaml", "g-more.yaml", "g-more.yaml", "f-crd.yaml", "a-deploy.yaml",
                        "g-more.yaml", "a-deploy.yaml", "h-hook-cm.yaml", "c-test.yaml", "b-job-hook.yaml"]
-    assert "pre-frobnicate" not in ours.stdout
+    assert "pre-frobnicate" not in ours.stdout and "name: empty" not in ours.stdout
