@@ -218,9 +218,10 @@ def file_layer(path: str | os.PathLike[str], name: str = "file", display: str | 
     return yaml_layer(name, source, read_text(path, source))
 
 
-def parse_json(text: str, source: str) -> dict[str, Any]:
+def parse_json(text: str, source: str, *, allow_nan: bool = False) -> dict[str, Any]:
     """A JSON object as plain values; duplicate keys, non-objects and what :func:`json_problem`
-    finds are errors."""
+    finds are errors. ``allow_nan`` takes ``NaN``/``Infinity`` (documents specmerge itself
+    stored before it refused them at the door must stay readable)."""
     def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, v in pairs:
@@ -237,13 +238,13 @@ def parse_json(text: str, source: str) -> dict[str, Any]:
         raise LayerInputError(source, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise LayerInputError(source, f"nesting deeper than {MAX_DEPTH} levels") from None
-    problem = json_problem(root)
+    problem = json_problem(root, allow_nan=allow_nan)
     if problem is not None:
         raise LayerInputError(source, f"{to_pointer(problem[0])}: {problem[1]}")
     return _plain(source, root, None)
 
 
-def json_problem(values: Any) -> tuple[Path, str] | None:
+def json_problem(values: Any, *, allow_nan: bool = False) -> tuple[Path, str] | None:
     """The first value Python's JSON parser takes but JSON text cannot carry, and why:
     ``NaN``/``Infinity`` (not numbers in RFC 8259) and strings or keys with a lone
     surrogate escape (``"\\ud800"``: no UTF-8 spelling, so nothing can store or send it)."""
@@ -257,7 +258,7 @@ def json_problem(values: Any) -> tuple[Path, str] | None:
                 stack.append((path + (k,), v))
         elif isinstance(node, list):
             stack.extend((path + (i,), v) for i, v in enumerate(node))
-        elif isinstance(node, float) and not math.isfinite(node):
+        elif isinstance(node, float) and not allow_nan and not math.isfinite(node):
             return path, f"{json.dumps(node)} is not a JSON number (RFC 8259); quote it if you mean the string"
         elif isinstance(node, str) and not _utf8(node):
             return path, "string has a lone surrogate (not UTF-8)"

@@ -50,7 +50,7 @@ class DirectoryStore:
         except OSError as exc:
             raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
         try:
-            return parse_json(text, f"file:{path}")
+            return parse_json(text, f"file:{path}", allow_nan=True)
         except LayerInputError as exc:
             raise StoreError(f"{path}: not a JSON object: {exc.reason}") from None
 

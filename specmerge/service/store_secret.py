@@ -83,7 +83,7 @@ class SecretStore:
         if raw is None:
             return {}
         try:
-            return parse_json(base64.b64decode(raw, validate=True).decode("utf-8"), f"{where}#{key}")
+            return parse_json(base64.b64decode(raw, validate=True).decode("utf-8"), f"{where}#{key}", allow_nan=True)
         except (ValueError, UnicodeDecodeError) as exc:
             reason = exc.reason if isinstance(exc, LayerInputError) else type(exc).__name__
             raise StoreError(f"{where}#{key}: not base64 JSON object ({reason})") from None

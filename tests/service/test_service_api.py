@@ -130,6 +130,21 @@ def test_400_malformed_json_and_422_bad_instance(api: httpx.Client, instance: st
     assert api.get("/v1/instances/Bad_NS/x/user-values").status_code == 422
 
 
+def test_values_stored_with_nan_by_an_older_version_stay_readable_and_replaceable(
+    server: Server, api: httpx.Client, instance: str
+) -> None:
+    """Writes refuse NaN now; a document stored before that must not lock the instance."""
+    assert server.store is not None
+    stored = server.store / instance / "user.json"
+    stored.parent.mkdir(parents=True)
+    stored.write_text('{"global": {"host": "https://ml.example.com"}, "app": {"ratio": NaN}}')
+    got = api.get(values_url(instance))
+    assert got.status_code == 200 and got.json()["values"]["app"] == {"ratio": None}
+    replaced = api.put(values_url(instance), json=VALID_USER, headers={"If-Match": got.headers["etag"]})
+    assert replaced.status_code == 200, replaced.text
+    assert "NaN" not in stored.read_text()
+
+
 def test_integers_beyond_64_bits_come_back_exactly(api: httpx.Client) -> None:
     """JSON has no integer limit; the fast encoder does (found by schemathesis)."""
     big = -1031078973502238752768
