@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -99,6 +100,8 @@ def measure(url: str, name: str, workers: int, concurrency: int, duration: float
     body = SCENARIOS[name]
     asyncio.run(_load(url, body, 1.0, max(2, concurrency)))  # warm-up: chart load, caches, every worker
     lat, errors = asyncio.run(_load(url, body, duration, concurrency))
+    if not lat:
+        raise SystemExit(f"{name}: no request finished in {duration:g} s")
     lat.sort()
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     return Row(name, workers, concurrency, len(lat) / duration, statistics.median(lat) * 1000, p99 * 1000, errors)
@@ -212,8 +215,8 @@ def main() -> None:
     rows: list[Row] = []
     print(f"{'scenario':28} {'wrk':>3} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}", flush=True)
     for workers in (int(w) for w in args.workers.split(",")):
-        server = start_server(Path(tempfile.mkdtemp(prefix="bench-serve-")), "--log-level", "WARNING",
-                              "--workers", str(workers))
+        scratch = Path(tempfile.mkdtemp(prefix="bench-serve-"))
+        server = start_server(scratch, "--log-level", "WARNING", "--workers", str(workers))
         try:
             for name in names:
                 for conc in (int(c) for c in args.concurrency.split(",")):
@@ -223,6 +226,7 @@ def main() -> None:
                           flush=True)
         finally:
             stop_server(server)
+            shutil.rmtree(scratch, ignore_errors=True)
     stage_ms = stages()
     for name, value in stage_ms:
         print(f"{name:40} {value:8.2f} ms")

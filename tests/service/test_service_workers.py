@@ -58,6 +58,11 @@ def test_two_workers_serve_and_metrics_count_every_workers_requests(workers_serv
 
     with ThreadPoolExecutor(8) as pool:
         assert set(pool.map(fresh_connection, range(40))) == {200}
+    # both served some: each writes its samples to <metrics dir>/counter_<pid>.db on its first request
+    pids = worker_pids(workers_server.process.pid)
+    shared = Path(next(e.split(b"=", 1)[1].decode() for e in Path(f"/proc/{min(pids)}/environ").read_bytes().split(b"\0")
+                       if e.startswith(b"PROMETHEUS_MULTIPROC_DIR=")))
+    assert {f"counter_{pid}.db" for pid in pids} <= {p.name for p in shared.iterdir()}
     # whichever worker answers /metrics reports all 40 (+1 for the /metrics read before)
     for _ in range(6):
         assert healthz_count(httpx.get(f"{workers_server.url}/metrics").text) == before + 40
