@@ -228,7 +228,9 @@ class Resolver:
         if mismatch:
             return f"channel server {url} answered another release, not used: {mismatch}", got.attempts
         cache_error = None
-        if not got.not_modified and not got.shared and self.cache is not None:
+        # The last-good cache is the channel's *latest* release (W&B's <name>-latest-cached-release):
+        # a pinned answer must not replace it, or an outage would hand unpinned instances an old release.
+        if not got.not_modified and not got.shared and self.cache is not None and request.release is None:
             try:
                 self.cache.store(CacheEntry.now(got.spec, got.etag, url))
             except CacheError as exc:

@@ -63,6 +63,18 @@ def test_server_answer_is_stored_then_304_served_from_it(open_server: RunningSer
     assert second.reason is None and second.condition()["reason"] == "ReleaseUnchanged"
 
 
+def test_a_pinned_answer_does_not_replace_the_cached_latest_release(open_server: RunningServer, tmp_path: Path) -> None:
+    """The last-good cache is the channel's latest release: after an instance pinned to an old
+    release is resolved, an outage must still give unpinned instances the latest one."""
+    cache = DirectoryCache(tmp_path)
+    with ChannelClient(open_server.url, policy=FAST, flights=SingleFlight()) as c:
+        latest = Resolver(c, cache).resolve(ChannelRequest("stable"))
+        pinned = Resolver(c, cache).resolve(ChannelRequest("stable", "0.61.0"))
+    assert (latest.spec.version, pinned.spec.version, pinned.source) == ("0.62.0", "0.61.0", "server")
+    entry = cache.load("stable")
+    assert entry is not None and entry.spec.version == "0.62.0"
+
+
 def test_pinned_release_never_from_a_cache_of_another_release(refused_url_cache: tuple[str, DirectoryCache]) -> None:
     url, cache = refused_url_cache  # cache holds stable 0.61.0
     with ChannelClient(url, policy=FAST, flights=SingleFlight()) as c:
