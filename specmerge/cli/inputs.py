@@ -1,9 +1,11 @@
 """The layer flags every command that plans takes, and the one rule that turns them into
 :class:`~specmerge.pipeline.PlanInputs` (``render``, ``diff``, ``explain``, ``validate``).
 
-Flags, as ``render`` spells them: ``-f/--values``, ``--set*``, ``--channel`` (embedded;
-``none`` for no channel layer), ``--release``, ``--airgapped``, ``--chart`` (+ name,
-version), ``--cr``, ``--name``, ``-n/--namespace``, ``--kube-version``, ``--api-versions``.
+Flags, as ``render`` spells them: ``-f/--values``, ``--set*``, ``--channel`` (``none`` for
+no channel layer), ``--release``, ``--channel-server`` and ``--license-file`` (resolve the
+channel as the operator does: server -> last-good cache -> embedded; without a server, the
+embedded releases), ``--airgapped``, ``--chart`` (+ name, version), ``--cr``, ``--name``,
+``-n/--namespace``, ``--kube-version``, ``--api-versions``.
 
 :func:`with_input_flags` adds these options to a Typer command and hands the command one
 :class:`InputFlags`; :func:`parse_input_flags` parses the same flags from a list of
@@ -25,6 +27,7 @@ import typer
 from typer.exceptions import TyperException
 
 from ..channels import ChannelSpec, ChannelSpecError, ReleaseNotFound, load_embedded
+from ..channels.licence import LicenceError, read_licence_file
 from ..core import Layer, LayerInputError, Positions
 from ..core.loaders import read_text, yaml_layer
 from ..core.paths import Path as VPath
@@ -53,14 +56,24 @@ ChartName = Annotated[str | None, typer.Option("--chart-name", help="Chart name 
 ChartVersion = Annotated[
     str | None, typer.Option("--chart-version", help="Exact version or SemVer range for a remote --chart.")
 ]
-ChannelOpt = Annotated[
-    str, typer.Option("--channel", help="Embedded channel for the channel layer; 'none' for no channel layer.")
+ChannelOpt = Annotated[str, typer.Option("--channel", help="Release channel for the channel layer; 'none' for none.")]
+ChannelServerOpt = Annotated[
+    str | None,
+    typer.Option("--channel-server", envvar="SPECMERGE_CHANNEL_SERVER", show_default=False,
+                 help="Channel server base URL: the channel as the operator resolves it (server, last-good cache, "
+                      "embedded). Without it: the embedded releases."),
+]
+LicenseFileOpt = Annotated[
+    Path | None,
+    typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", show_default=False,
+                 help="Licence for the channel server (never printed)."),
 ]
 ReleaseOpt = Annotated[
     str | None, typer.Option("--release", help="Pin a channel release by version or releaseId.", show_default=False)
 ]
 AirgappedOpt = Annotated[
-    bool, typer.Option("--airgapped", help="No network at all: embedded channel, remote charts only from the cache.")
+    bool, typer.Option("--airgapped", help="No network at all (--channel-server ignored): embedded channel, "
+                                           "remote charts only from the cache.")
 ]
 CrOpt = Annotated[
     Path | None, typer.Option("--cr", help="CR file (W&B shape): spec.values is the cr layer, spec.chart the chart.")
@@ -133,16 +146,42 @@ def cr_layer(path: Path) -> tuple[Layer, dict[str, Any] | None]:
     return Layer("cr", f"cr:{name}@{source}", values, Positions(compute=positions)), chart
 
 
-def channel_spec(channel: str, release: str | None, pinned: str | None) -> ChannelSpec | None:
-    """The embedded channel release: ``release``, else the pinned ``_releaseId``, else the latest."""
+def channel_spec(
+    channel: str,
+    release: str | None,
+    pinned: str | None,
+    server: str | None = None,
+    licence_file: Path | None = None,
+    airgapped: bool = False,
+) -> ChannelSpec | None:
+    """The channel release: ``release``, else the pinned ``_releaseId``, else the latest.
+    With a ``server`` (and not ``airgapped``) it is resolved as the operator resolves it and a
+    fallback is reported on stderr; otherwise it comes from the embedded releases."""
     if channel == NO_CHANNEL:
         if release:
             raise CliError("--release needs a channel; --channel none has no releases")
         return None
+    if server and not airgapped:
+        return _served_spec(channel, release or pinned, server, licence_file)
     try:
         return load_embedded(channel, release or pinned)
     except (ReleaseNotFound, ChannelSpecError) as exc:
         raise CliError(f"channel: {exc}") from None
+
+
+def _served_spec(channel: str, release: str | None, server: str, licence_file: Path | None) -> ChannelSpec:
+    from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir
+    from ..channels.resolve import ChannelRequest, ChannelRequestError, ChannelUnavailable
+
+    try:
+        licence = read_licence_file(licence_file) if licence_file else None
+        resolver = Resolver(ChannelClient(server, licence), DirectoryCache(default_cache_dir()))
+        result = resolver.resolve(ChannelRequest(channel, release))
+    except (LicenceError, ChannelRequestError, ChannelUnavailable) as exc:
+        raise CliError(f"channel: {exc}") from None
+    if result.degraded or result.cache_error:
+        typer.echo(f"warning: channel {result.describe()}", err=True)
+    return result.spec
 
 
 @dataclass(frozen=True)
@@ -157,6 +196,8 @@ class InputFlags:
     set_literal: list[str] | None = None
     channel: str = "stable"
     release: str | None = None
+    channel_server: str | None = None
+    license_file: Path | None = None
     airgapped: bool = False
     chart: str | None = None
     chart_name: str | None = None
@@ -181,7 +222,8 @@ class InputFlags:
         """The plan these flags ask for. ``user``/``cr``/``cr_chart`` come from elsewhere (a
         live instance); a ``--cr`` file wins over a given ``cr``. Chart: ``--chart``, else
         the CR's ``spec.chart``, else the channel's. Channel release: ``--release``, else the
-        ``_releaseId`` the user or CR layer pins, else the latest embedded."""
+        ``_releaseId`` the user or CR layer pins, else the latest (from the channel server when
+        one is given, else embedded)."""
         extra = tuple(
             cli_layers(self.values, self.set_, self.set_string, self.set_json, self.set_file, self.set_literal)
         )
@@ -192,7 +234,8 @@ class InputFlags:
         ref = chart_ref_from_cli(self.chart, self.chart_name, self.chart_version)
         if ref is None and cr_chart is not None:
             ref = parse_chart_ref(cr_chart, base=Path.cwd(), where=f"{cr_where} spec.chart")
-        spec = channel_spec(self.channel, self.release, pinned_release(user, cr))
+        spec = channel_spec(self.channel, self.release, pinned_release(user, cr),
+                            self.channel_server, self.license_file, self.airgapped)
         return PlanInputs(
             chart=ref,
             channel=spec,
@@ -214,6 +257,8 @@ _FLAG_ANNOTATIONS: dict[str, Any] = {
     "set_literal": SetLiteral,
     "channel": ChannelOpt,
     "release": ReleaseOpt,
+    "channel_server": ChannelServerOpt,
+    "license_file": LicenseFileOpt,
     "airgapped": AirgappedOpt,
     "chart": ChartOpt,
     "chart_name": ChartName,

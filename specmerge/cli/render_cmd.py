@@ -28,10 +28,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ..core import Effective, Redactor
 from ..core.paths import Path as VPath
 from ..pipeline import Plan, plan
-from ..render import DEFAULT_KUBE_VERSION, RenderError, documents, load_chart, mask_secrets, to_stream, write_tree
+from ..render import RenderError, documents, load_chart, mask_secrets, to_stream, write_tree
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
-from .inputs import NO_CHANNEL, ChartName, ChartOpt, ChartVersion, InputFlags, chart_ref_from_cli, cr_layer
-from .options import SetFile, SetJson, SetLiteral, SetString, SetValues, ShowSecrets, ValuesFiles
+from .inputs import NO_CHANNEL, ChartName, ChartOpt, ChartVersion, InputFlags, chart_ref_from_cli, cr_layer, with_input_flags
+from .options import ShowSecrets
 
 # --- effective values with their sources ------------------------------------------------
 
@@ -96,35 +96,10 @@ def render_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @handles_errors
 @render_errors
+@with_input_flags
 def render_command(
-    values: ValuesFiles = None,
-    set_: SetValues = None,
-    set_string: SetString = None,
-    set_json: SetJson = None,
-    set_file: SetFile = None,
-    set_literal: SetLiteral = None,
-    channel: Annotated[str, typer.Option("--channel", help="Embedded channel for the channel layer; 'none' for no channel layer.")] = "stable",
-    release: Annotated[
-        str | None, typer.Option("--release", help="Pin a channel release by version or releaseId.", show_default=False)
-    ] = None,
-    airgapped: Annotated[
-        bool, typer.Option("--airgapped", help="No network at all: embedded channel, remote charts only from the cache.")
-    ] = False,
-    chart: ChartOpt = None,
-    chart_name: ChartName = None,
-    chart_version: ChartVersion = None,
-    cr: Annotated[
-        Path | None, typer.Option("--cr", help="CR file (W&B shape): spec.values is the cr layer, spec.chart the chart.")
-    ] = None,
-    name: Annotated[str, typer.Option("--name", help="Release name.")] = "specmerge",
-    namespace: Annotated[str, typer.Option("--namespace", "-n", help="Release namespace.")] = "default",
-    kube_version: Annotated[
-        str, typer.Option("--kube-version", help="Kubernetes version for Capabilities and --strict.")
-    ] = DEFAULT_KUBE_VERSION,
-    api_versions: Annotated[
-        list[str] | None,
-        typer.Option("--api-versions", "-a", help="Extra API versions for Capabilities (repeat).", show_default=False),
-    ] = None,
+    *,
+    flags: InputFlags,
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", help="Write one file per template here instead of stdout.")
     ] = None,
@@ -138,13 +113,9 @@ def render_command(
 ) -> None:
     """Render the chart with the effective values of every layer, as `helm template` would.
 
-    Layers, lowest first: chart defaults, the channel (embedded stable by default), the CR's
-    spec.values (--cr), then -f files and --set flags in Helm's order.
+    Layers, lowest first: chart defaults, the channel (embedded stable by default, or
+    --channel-server), the CR's spec.values (--cr), then -f files and --set flags in Helm's order.
     """
-    flags = InputFlags(
-        values, set_, set_string, set_json, set_file, set_literal, channel, release, airgapped,
-        chart, chart_name, chart_version, cr, name, namespace, kube_version, api_versions,
-    )
     inputs = flags.plan_inputs(render=not show_values)
     p = plan(inputs)
     redactor = p.redactor(reveal=show_secrets)
@@ -165,9 +136,9 @@ def render_command(
     else:
         sys.stdout.write(to_stream(shown))
     if strict:
-        findings = kube_findings(p, kube_version)
+        findings = kube_findings(p, flags.kube_version)
         if findings:
-            print(f"error: rendered objects violate the Kubernetes {kube_version} schemas ({len(findings)}):", file=sys.stderr)
+            print(f"error: rendered objects violate the Kubernetes {flags.kube_version} schemas ({len(findings)}):", file=sys.stderr)
             for f in findings:
                 print(f"  - {f}", file=sys.stderr)
             raise typer.Exit(EXIT_FINDINGS)

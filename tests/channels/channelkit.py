@@ -93,6 +93,15 @@ def licensed_server(licence_file: Path) -> Iterator[RunningServer]:
 
 
 @pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A last-good cache of the test's own, and no channel settings from the environment."""
+    monkeypatch.setenv("SPECMERGE_CACHE_DIR", str(tmp_path / "cache"))
+    for var in ("SPECMERGE_CHANNEL_SERVER", "SPECMERGE_AIRGAPPED", "SPECMERGE_LICENSE_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path / "cache"
+
+
+@pytest.fixture
 def flights() -> SingleFlight[Any]:
     """A private flight table, so tests never share requests with each other."""
     return SingleFlight()

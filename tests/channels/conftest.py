@@ -9,5 +9,6 @@ from channelkit import (  # noqa: F401  (fixtures are registered by being in thi
     licence_file,
     licensed_server,
     open_server,
+    private_cache,
     scripted,
 )

@@ -15,12 +15,7 @@ from specmerge.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SPECMERGE_CACHE_DIR", str(tmp_path / "cache"))
-    for var in ("SPECMERGE_CHANNEL_SERVER", "SPECMERGE_AIRGAPPED", "SPECMERGE_LICENSE_FILE"):
-        monkeypatch.delenv(var, raising=False)
-    return tmp_path / "cache"
+pytestmark = pytest.mark.usefixtures("private_cache")  # channelkit: a cache of each test's own
 
 
 def test_airgapped_show_prints_the_embedded_stable_release() -> None:
