@@ -29,6 +29,9 @@ import typer
 
 from ..core.dump import to_json, to_yaml
 from ..diff import Side, compare, diff_document, diff_lines, redactor_for
+from ..diff.live import GROUP as LIVE_GROUP
+from ..diff.live import PLURAL as LIVE_PLURAL
+from ..diff.live import VERSION as LIVE_VERSION
 from ..diff.report import Line
 from ..diff.sides import StoredSpec, plan_side, read_stored_spec, stored_side
 from ..pipeline import Plan, plan
@@ -81,6 +84,9 @@ def diff_command(
         Path | None, typer.Option("--kubeconfig", help="Kubeconfig for --live (default: $KUBECONFIG, ~/.kube/config).")
     ] = None,
     kube_context: Annotated[str | None, typer.Option("--kube-context", help="Kubeconfig context for --live.")] = None,
+    cr_resource: Annotated[
+        str, typer.Option("--cr-resource", help="The instance's CR for --live, as PLURAL.VERSION.GROUP.")
+    ] = f"{LIVE_PLURAL}.{LIVE_VERSION}.{LIVE_GROUP}",
     from_release: Annotated[str | None, typer.Option("--from-release", help="Old side's channel release.")] = None,
     to_release: Annotated[str | None, typer.Option("--to-release", help="New side's channel release.")] = None,
     output: OutputOpt = "text",
@@ -111,11 +117,13 @@ def diff_command(
         old, new = plan_side(old_plan, f"release {from_release}"), plan_side(new_plan, f"release {to_release}")
         old_ns = new_ns = flags.namespace
     elif live:
-        from ..diff.live import LiveError, parse_live_ref, read_live
+        from ..diff.live import LiveError, parse_cr_resource, parse_live_ref, read_live
 
         try:
             namespace, name = parse_live_ref(live)
-            instance = read_live(namespace, name, kubeconfig=kubeconfig, context=kube_context)
+            group, version, plural = parse_cr_resource(cr_resource)
+            instance = read_live(namespace, name, kubeconfig=kubeconfig, context=kube_context,
+                                 group=group, version=version, plural=plural)
         except LiveError as exc:
             raise CliError(str(exc)) from None
         desired = replace(flags, name=name, namespace=namespace)

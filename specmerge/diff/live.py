@@ -6,8 +6,9 @@ From the CR's namespace, with the user's kubeconfig (``--kubeconfig``, else
 * ``<name>-spec-active`` Secret, keys ``values``/``chart``/``metadata`` (each JSON): the
   last applied effective spec — the old side. Required: without it nothing was applied.
 * ``<name>-spec-user`` Secret, key ``values`` (JSON): the ``user`` layer (absent: none).
-* the CR (default ``apps.wandb.com/v1`` ``weightsandbiases``): ``spec.values`` is the
-  ``cr`` layer, ``spec.chart`` the chart reference (absent CR: neither, and a note).
+* the CR (default ``apps.wandb.com/v1`` ``weightsandbiases``; another with ``--cr-resource
+  PLURAL.VERSION.GROUP``): ``spec.values`` is the ``cr`` layer, ``spec.chart`` the chart
+  reference (absent CR: neither, and a note).
 
 :func:`instance_from_objects` is the pure part (decoding and shaping); :func:`read_live`
 does the API calls. Failures (unreachable cluster, forbidden, bad JSON) raise
@@ -46,6 +47,16 @@ class LiveInstance:
     cr: Layer | None
     cr_chart: dict[str, Any] | None
     notes: tuple[str, ...] = ()
+
+
+def parse_cr_resource(text: str) -> tuple[str, str, str]:
+    """kubectl's fully qualified resource, ``PLURAL.VERSION.GROUP``
+    (``weightsandbiases.v1.apps.wandb.com``), as ``(group, version, plural)``."""
+    plural, _, rest = text.partition(".")
+    version, _, group = rest.partition(".")
+    if not (plural and version and group) or not version.startswith("v"):
+        raise LiveError(f"--cr-resource: expected PLURAL.VERSION.GROUP such as {PLURAL}.{VERSION}.{GROUP}, got {text!r}")
+    return group, version, plural
 
 
 def parse_live_ref(ref: str) -> tuple[str, str]:

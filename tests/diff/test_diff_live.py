@@ -139,3 +139,32 @@ def test_objects_become_a_stored_spec_and_layers() -> None:
     assert got.notes == ()
     bare = instance_from_objects("ns", "demo", {"values": b64json({})}, None, None)
     assert bare.user is None and bare.cr is None and len(bare.notes) == 2
+
+
+def other_crd() -> dict[str, Any]:
+    """The same CR shape under another group, version and plural (a vendor's own CRD)."""
+    crd = json.loads(json.dumps(WANDB_CRD))
+    crd["metadata"]["name"] = "platforms.example.com"
+    crd["spec"]["group"] = "example.com"
+    crd["spec"]["names"] = {"kind": "Platform", "listKind": "PlatformList", "plural": "platforms", "singular": "platform"}
+    crd["spec"]["versions"][0]["name"] = "v1alpha1"
+    return crd
+
+
+@pytest.mark.cluster
+def test_live_diff_reads_the_cr_of_another_resource(kube: Kube) -> None:
+    kube.install_crd(other_crd())
+    ns = kube.namespace("diffcr")
+    body = {"apiVersion": "example.com/v1alpha1", "kind": "Platform", "metadata": {"name": "demo"},
+            "spec": {"chart": CHART, "values": CR_VALUES}}
+    kube.custom_objects.create_namespaced_custom_object("example.com", "v1alpha1", ns, "platforms", body)
+    secret(kube, ns, "demo-spec-user", {"values": USER_VALUES})
+    secret(kube, ns, "demo-spec-active", {"values": desired_values(ns), "chart": CHART, "metadata": {}})
+    args = ("diff", "--live", f"{ns}/demo", "--kubeconfig", str(kube.kubeconfig), "--channel", "none", "--exit-code",
+            "--chart", CHART["path"])
+    found = run_cli(*args, "--cr-resource", "platforms.v1alpha1.example.com")
+    assert found.exit_code == 0 and found.stdout.endswith("No differences.\n"), found.stdout + found.stderr
+    default = run_cli(*args)  # looks for weightsandbiases.v1.apps.wandb.com: no such CR, so no cr layer
+    assert default.exit_code == 1 and "agent.logLevel" in default.stdout
+    bad = run_cli(*args, "--cr-resource", "platforms")
+    assert bad.exit_code == 2 and "expected PLURAL.VERSION.GROUP" in bad.stderr
