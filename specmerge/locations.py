@@ -8,6 +8,7 @@ the bundled files elsewhere).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -16,10 +17,13 @@ ROOT_ENV = "SPECMERGE_ROOT"
 
 def repo_root() -> Path:
     """The directory holding ``charts/``, ``channels/`` and ``schemas/``."""
-    override = os.environ.get(ROOT_ENV)
-    if override:
-        return Path(override).resolve()
-    return Path(__file__).resolve().parent.parent
+    return _resolved(os.environ.get(ROOT_ENV) or None)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(override: str | None) -> Path:
+    # resolve() walks every path component with lstat; a service asks on every preview
+    return Path(override).resolve() if override else Path(__file__).resolve().parent.parent
 
 
 def schemas_dir() -> Path:

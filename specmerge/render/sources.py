@@ -28,6 +28,7 @@ import os
 import tarfile
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -179,6 +180,18 @@ def _files(root: Path) -> list[tuple[str, str, os.stat_result]]:
 
 
 _DIGEST_BY_STAT: dict[tuple[Any, ...], str] = {}
+_CHECKED: dict[str, tuple[float, str]] = {}  # root -> (monotonic time of the last stat walk, digest)
+_recheck_after = 0.0
+
+
+def recheck_directories_after(seconds: float) -> None:
+    """Let :func:`directory_digest` trust its last stat walk of a directory for ``seconds``
+    (default 0: walk every time). A long-running service sets this (1 s): a chart directory
+    is then stat-walked at most once a second instead of on every preview, and an edit to it
+    is seen within that second."""
+    global _recheck_after
+    _recheck_after = max(0.0, seconds)
+    _CHECKED.clear()
 
 
 def directory_digest(root: Path) -> str:
@@ -186,8 +199,20 @@ def directory_digest(root: Path) -> str:
 
     Remembered per process under the directory's stat signature (path, size, mtime_ns,
     inode of every file), so an unchanged chart directory is not re-read on every render
-    while any edit (which changes size or mtime) is seen.
+    while any edit (which changes size or mtime) is seen (within
+    :func:`recheck_directories_after`'s interval, when one is set).
     """
+    now = time.monotonic()
+    checked = _CHECKED.get(str(root))
+    if checked is not None and now - checked[0] < _recheck_after:
+        return checked[1]
+    digest = _walked_digest(root)
+    if _recheck_after > 0:
+        _CHECKED[str(root)] = (now, digest)
+    return digest
+
+
+def _walked_digest(root: Path) -> str:
     files = _files(root)
     signature = (str(root), tuple((rel, st.st_size, st.st_mtime_ns, st.st_ino) for rel, _, st in files))
     known = _DIGEST_BY_STAT.get(signature)

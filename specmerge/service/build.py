@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir, list_embedded, read_licence_file
+from ..render.sources import recheck_directories_after
 from .app import Service
 from .auth import Authenticator, KubeAuth, NoAuth, StaticTokenAuth
 from .metrics import Metrics
@@ -14,6 +15,11 @@ from .settings import ServiceSettings, SettingsError
 from .store import ValuesStore
 from .store_dir import DirectoryStore
 from .store_secret import SecretStore
+
+
+#: A chart directory (the bundled chart) is stat-walked for edits at most this often, not on
+#: every preview; an edit is picked up within this time.
+CHART_RECHECK_SECONDS = 1.0
 
 
 def default_store_dir() -> Path:
@@ -42,6 +48,7 @@ def kube_api_client(settings: ServiceSettings):  # type: ignore[no-untyped-def]
 
 def build_service(settings: ServiceSettings) -> Service:
     settings.check()
+    recheck_directories_after(CHART_RECHECK_SECONDS)
     api = kube_api_client(settings) if (settings.kubeconfig or settings.in_cluster or settings.kube_auth) else None
     store: ValuesStore
     if settings.kubeconfig or settings.in_cluster:

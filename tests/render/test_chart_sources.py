@@ -172,3 +172,20 @@ def test_prevalidated_render_skips_only_helms_second_schema_check() -> None:
     bad = dict(values, app=dict(values["app"], replicaCount="many"))
     with pytest.raises(TemplateError, match="values rejected by Helm|replicaCount"):
         render(chart, bad)
+
+
+def test_a_service_rechecks_a_chart_directory_at_most_once_per_interval(tmp_path: Path) -> None:
+    """The service trusts its last stat walk for a while (1 s); the CLI walks every time."""
+    from specmerge.render.sources import recheck_directories_after
+
+    chart = tmp_path / "agent"
+    shutil.copytree(AGENT, chart)
+    first = load_chart(PathRef(chart, "agent"))
+    recheck_directories_after(3600)
+    try:
+        assert load_chart(PathRef(chart, "agent")).digest == first.digest  # walked, remembered
+        (chart / "Chart.yaml").write_text((chart / "Chart.yaml").read_text().replace("0.9.0", "0.9.7"))
+        assert load_chart(PathRef(chart, "agent")).digest == first.digest  # within the interval: not walked
+    finally:
+        recheck_directories_after(0)
+    assert load_chart(PathRef(chart, "agent")).version == "0.9.7"  # every call walks again
