@@ -8,7 +8,6 @@ or ``"`` are quoted in the dotted form (``annotations["a.b/c"]``) so it parses b
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any, TypeAlias
@@ -29,18 +28,34 @@ def short(path: Path) -> bool:
     return len(path) <= 32 and sum(len(k) if isinstance(k, str) else 8 for k in path) <= CACHE_PATH_CHARS
 
 
+# Both spellings are pure functions of a (hashable) path, and a service spells the same
+# chart's paths on every request: remembered, they cost a dict lookup. Only short paths are
+# kept, and no more than _SPELLINGS of each (then new ones are computed each time).
+_SPELLINGS = 1 << 14
+_POINTERS: dict[Path, str] = {}
+_DOTTED: dict[Path, str] = {}
+
+
 def to_pointer(path: Path) -> str:
     """``("a", "b/c", 0)`` -> ``/a/b~1c/0``; the root is ``""``."""
-    return _pointer_cached(path) if short(path) else _pointer(path)
+    hit = _POINTERS.get(path)
+    if hit is None:
+        hit = _pointer(path)
+        if len(_POINTERS) < _SPELLINGS and short(path):
+            _POINTERS[path] = hit
+    return hit
 
 
 def to_dotted(path: Path) -> str:
     """``("global", "mysql", "host")`` -> ``global.mysql.host``; ``("app","env",2)`` -> ``app.env[2]``."""
-    return _dotted_cached(path) if short(path) else _dotted(path)
+    hit = _DOTTED.get(path)
+    if hit is None:
+        hit = _dotted(path)
+        if len(_DOTTED) < _SPELLINGS and short(path):
+            _DOTTED[path] = hit
+    return hit
 
 
-# Both spellings are pure functions of a (hashable) path, and a service spells the same
-# chart's paths on every request: remembered, they cost a dict lookup.
 def _pointer(path: Path) -> str:
     return "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in path)
 
@@ -91,9 +106,6 @@ def _dotted(path: Path) -> str:
             parts.append('["' + k.replace("\\", "\\\\").replace('"', '\\"') + '"]')
     return "".join(parts) or "."
 
-
-_pointer_cached = functools.lru_cache(maxsize=1 << 14)(_pointer)
-_dotted_cached = functools.lru_cache(maxsize=1 << 14)(_dotted)
 
 _TOKEN = re.compile(r'\.?([^.\[\]"]+)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
 
