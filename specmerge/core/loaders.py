@@ -60,6 +60,13 @@ def _yaml(typ: str) -> YAML:
     return y
 
 
+def load_yaml_1_1(text: str) -> Any:
+    """One YAML document read as Helm's go-yaml reads it (YAML 1.1: ``0400`` is octal, ``yes``
+    a boolean; timestamps stay text), without the layer checks: for rendered manifests.
+    Raises ruamel's ``YAMLError`` (duplicate keys included)."""
+    return _yaml("safe").load(text)
+
+
 def _positions_of(text: str) -> dict[Path, Position]:
     """Line/column (1-based) of every key and list item, from a round-trip parse."""
     try:

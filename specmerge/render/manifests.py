@@ -34,10 +34,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ..core import Redactor, redact
+from ..core.loaders import load_yaml_1_1
 from ..core.dump import to_yaml
 
 _WS = "\t\n\f\r "  # RE2's \s
@@ -149,8 +149,7 @@ def to_stream(docs: Iterable[Document]) -> str:
 
 
 def _load(text: str) -> Any:
-    y = YAML(typ="safe")
-    return y.load(text)
+    return load_yaml_1_1(text)  # as Helm reads it: a full rewrite must not turn 0400 into 400
 
 
 _DATA_FIELDS = ("data", "stringData")
@@ -197,6 +196,9 @@ def _edited_secret(text: str, masked_obj: Mapping[str, Any]) -> str | None:
         return None
 
 
+_SECRET_HOLDERS = frozenset({"Secret", "SecretList", "List"})
+
+
 def _mask_secret_data(obj: Any, secret: bool = False) -> bool:
     """Redact, in place, every ``data``/``stringData`` value of ``obj`` if it is a Secret, and of
     the Secrets in its ``items`` (a ``List`` or ``SecretList``); whether any Secret was found."""
@@ -220,9 +222,10 @@ def _mask_secret_data(obj: Any, secret: bool = False) -> bool:
 def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]:
     """``docs`` with Secret data redacted and other text scrubbed; identity when revealing.
 
-    Any document that mentions ``Secret`` is parsed, so a Secret is found however it is
-    spelled (quoted kind, trailing comment, JSON, inside a ``List``); one that cannot be
-    parsed is not shown at all. A Secret is shown with only its data blocks rewritten when
+    Any document whose kind is a Secret or a list, or that mentions ``Secret``, is parsed
+    (as Helm reads YAML), so a Secret is found however it is spelled (quoted or escaped kind,
+    trailing comment, JSON, inside a ``List``); one that cannot be parsed (duplicate keys
+    included) is not shown at all. What is shown is also scrubbed of the values' secrets. A Secret is shown with only its data blocks rewritten when
     the edit reads back right and keeps no comment (a comment could quote a value), else
     re-serialised whole.
     """
@@ -230,7 +233,9 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
         return list(docs)
     out = []
     for doc in docs:
-        if "Secret" not in doc.text:  # no kind Secret, SecretList or List of them can be here
+        # _head parses whatever a plain "kind:" line does not settle (escapes, JSON), so only a
+        # document that neither is a Secret/List nor mentions "Secret" anywhere is left unparsed
+        if _head(doc.text)[0] not in _SECRET_HOLDERS and "Secret" not in doc.text:
             out.append(replace(doc, text=redactor.scrub(doc.text)))
             continue
         try:
@@ -243,7 +248,8 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
             out.append(replace(doc, text=redactor.scrub(doc.text)))
             continue
         edited = _edited_secret(doc.text, obj) if obj.get("kind") == "Secret" else None
-        out.append(replace(doc, text=edited or to_yaml(obj).rstrip("\n")))
+        # the rest (annotations, a ConfigMap beside the Secret in a List) may quote a value too
+        out.append(replace(doc, text=redactor.scrub(edited or to_yaml(obj).rstrip("\n"))))
     return out
 
 

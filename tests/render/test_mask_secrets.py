@@ -10,9 +10,9 @@ import string
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
 
 from specmerge.core import Redactor, redact
+from specmerge.core.loaders import load_yaml_1_1
 from specmerge.render import Document, mask_secrets
 
 HEAD = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\n  labels:\n    app.kubernetes.io/version: "0.9.0"\n'
@@ -24,7 +24,7 @@ def masked(text: str) -> str:
 
 
 def load(text: str) -> dict:
-    return YAML(typ="safe").load(text)
+    return load_yaml_1_1(text)  # as Helm (and mask_secrets) read manifests
 
 
 def test_block_data_is_rewritten_and_the_rest_keeps_the_charts_text() -> None:
@@ -66,6 +66,31 @@ def test_a_secret_is_found_however_it_is_spelled(text: str) -> None:
     out = masked(text)
     assert "dG9rZW4tdmFsdWU=" not in out and "<redacted sha256:" in out
     assert "#" not in out  # comments may quote values: a Secret keeps none
+
+
+def test_everything_else_in_a_document_holding_a_secret_is_scrubbed() -> None:
+    """A ConfigMap beside a Secret in a List, or a Secret's annotation, may quote a value."""
+    r = Redactor()
+    r.learn({"mysql": {"password": "hunter2-hunter2"}})
+    text = ("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n"
+            "  data: {DSN: 'mysql://u:hunter2-hunter2@db'}\n- apiVersion: v1\n  kind: Secret\n"
+            "  metadata: {name: s, annotations: {note: hunter2-hunter2}}\n  data: {pw: aHVudGVy}\n")
+    (doc,) = mask_secrets([Document("c/templates/l.yaml", 0, text)], r)
+    assert "hunter2-hunter2" not in doc.text and "aHVudGVy" not in doc.text
+
+
+def test_a_secret_read_as_helm_reads_it_keeps_its_meaning() -> None:
+    """0400 is octal to Helm (YAML 1.1): a full rewrite must keep 256, not make it 400."""
+    text = '{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "j"}, "data": {"k": "dg=="}}\n'
+    yaml_octal = HEAD + "type: Opaque\nimmutable: yes\ndata:\n  k: dg==\nmode: 0400\n# c\n"
+    assert load(masked(yaml_octal))["mode"] == 256 and load(masked(yaml_octal))["immutable"] is True
+    assert load(masked(text))["data"] == {"k": redact("dg==")}
+
+
+def test_an_escaped_kind_is_still_a_secret() -> None:
+    text = '{"apiVersion": "v1", "kind": "Secr\\u0065t", "metadata": {"name": "e"}, "data": {"k": "c2VjcmV0LXZhbA=="}}'
+    out = masked(text)
+    assert "c2VjcmV0LXZhbA==" not in out and load(out)["data"] == {"k": redact("c2VjcmV0LXZhbA==")}
 
 
 def test_a_broken_document_that_mentions_a_secret_is_not_shown() -> None:
