@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import os
+import types
+import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -57,13 +59,13 @@ class ServiceSettings:
         return os.environ.get(TOKEN_ENV) or None
 
     def check(self) -> None:
-        for name, integer in (("port", True), ("body_limit", True), ("workers", True),
-                              ("request_timeout", False), ("auth_cache_ttl", False)):
-            value = getattr(self, name)
-            kinds = (int,) if integer else (int, float)
-            if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
-                want = "an integer" if integer else "a finite number of seconds"
-                raise SettingsError(f"{name} must be {want}, not {value!r}")
+        hints = typing.get_type_hints(ServiceSettings)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not _matches(value, hints[f.name]):
+                raise SettingsError(f"{f.name} must be {_describe(hints[f.name])}, not {value!r}")
+        if not 0 <= self.port <= 65535:
+            raise SettingsError(f"port must be between 0 and 65535, not {self.port}")
         if self.store_dir and (self.kubeconfig or self.in_cluster):
             raise SettingsError("choose one store: --store-dir or --kubeconfig/in-cluster")
         if self.body_limit <= 0 or self.request_timeout <= 0:
@@ -76,6 +78,30 @@ class ServiceSettings:
             raise SettingsError("no_auth is only allowed on a loopback host")
         if not self.no_auth and not self.kube_auth and self.token() is None:
             raise SettingsError(f"no bearer token: give --token-file or ${TOKEN_ENV} (or --no-auth on loopback)")
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Whether a setting's value has its declared type (a config file may give any JSON/YAML)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and math.isfinite(value))
+    if typing.get_origin(hint) is tuple:
+        return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+    return isinstance(value, hint)
+
+
+def _describe(hint: Any) -> str:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in typing.get_args(hint))
+    names = {type(None): "null", bool: "true or false", int: "an integer", float: "a finite number", str: "a string"}
+    return names.get(hint, "a list of strings")
 
 
 def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any) -> ServiceSettings:

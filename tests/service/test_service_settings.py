@@ -39,9 +39,15 @@ def test_refusals(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "error"), [
     ("workers: '2'\n", "workers must be an integer, not '2'"),
     ("workers: 2.5\n", "workers must be an integer, not 2.5"),
-    ("auth_cache_ttl: '5'\n", "auth_cache_ttl must be a finite number of seconds, not '5'"),
-    ("auth_cache_ttl: .inf\n", "auth_cache_ttl must be a finite number of seconds, not inf"),
+    ("auth_cache_ttl: '5'\n", "auth_cache_ttl must be a finite number, not '5'"),
+    ("auth_cache_ttl: .inf\n", "auth_cache_ttl must be a finite number, not inf"),
     ("body_limit: true\n", "body_limit must be an integer, not True"),
+    ("allow_reveal: 'false'\n", "allow_reveal must be true or false, not 'false'"),
+    ("host: 8080\n", "host must be a string, not 8080"),
+    ("channel_server: 5\n", "channel_server must be a string or null, not 5"),
+    ("port: 70000\n", "port must be between 0 and 65535, not 70000"),
+    ("workers: 100000000000000000000000000000000000\n",
+     "workers must be between 1 and 64, not 100000000000000000000000000000000000"),
     ("request_timeout: -1\n", "body_limit and request_timeout must be positive"),
 ])
 def test_a_config_file_of_the_wrong_type_is_a_settings_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
