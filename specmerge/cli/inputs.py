@@ -59,7 +59,7 @@ ChartVersion = Annotated[
 ChannelOpt = Annotated[str, typer.Option("--channel", help="Release channel for the channel layer; 'none' for none.")]
 ChannelServerOpt = Annotated[
     str | None,
-    typer.Option("--channel-server", envvar="SPECMERGE_CHANNEL_SERVER", show_default=False,
+    typer.Option("--channel-server", show_default=False,  # a flag only: plain `specmerge render` never goes online
                  help="Channel server base URL: the channel as the operator resolves it (server, last-good cache, "
                       "embedded). Without it: the embedded releases."),
 ]
@@ -72,8 +72,9 @@ ReleaseOpt = Annotated[
     str | None, typer.Option("--release", help="Pin a channel release by version or releaseId.", show_default=False)
 ]
 AirgappedOpt = Annotated[
-    bool, typer.Option("--airgapped", help="No network at all (--channel-server ignored): embedded channel, "
-                                           "remote charts only from the cache.")
+    bool, typer.Option("--airgapped", envvar="SPECMERGE_AIRGAPPED",
+                       help="No network at all (--channel-server ignored): embedded channel, remote charts only "
+                            "from the cache.")
 ]
 CrOpt = Annotated[
     Path | None, typer.Option("--cr", help="CR file (W&B shape): spec.values is the cr layer, spec.chart the chart.")
@@ -175,9 +176,13 @@ def _served_spec(channel: str, release: str | None, server: str, licence_file: P
 
     try:
         licence = read_licence_file(licence_file) if licence_file else None
-        resolver = Resolver(ChannelClient(server, licence), DirectoryCache(default_cache_dir()))
-        result = resolver.resolve(ChannelRequest(channel, release))
-    except (LicenceError, ChannelRequestError, ChannelUnavailable) as exc:
+        client = ChannelClient(server, licence)
+    except (LicenceError, ValueError) as exc:  # ValueError: a URL that is not http(s)://host[/path]
+        raise CliError(f"--channel-server: {exc}") from None
+    try:
+        with client:
+            result = Resolver(client, DirectoryCache(default_cache_dir())).resolve(ChannelRequest(channel, release))
+    except (ChannelRequestError, ChannelUnavailable) as exc:
         raise CliError(f"channel: {exc}") from None
     if result.degraded or result.cache_error:
         typer.echo(f"warning: channel {result.describe()}", err=True)

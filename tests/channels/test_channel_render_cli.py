@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from channelkit import LICENCE_TEXT, start_channel_server, stop
+from channelkit import LICENCE_TEXT, RunningServer, start_channel_server, stop
 from typer.testing import CliRunner
 
 from specmerge.channels import embedded_dir
@@ -64,3 +64,16 @@ def test_render_takes_the_servers_release_then_the_cache_when_the_server_is_gone
     assert "channel:stable@0.64.0" in fallback.stdout  # the last good answer, from the cache
     assert fallback.stderr.startswith("warning: channel stable 0.64.0 (rel-2026-11-stable-0.64.0) from cache ")
     assert "because" in fallback.stderr and LICENCE_TEXT not in fallback.stderr
+
+
+def test_plain_render_never_goes_online_and_a_bad_server_url_is_a_clear_error(
+    open_server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPECMERGE_CHANNEL_SERVER", open_server.url)  # serve/channel show read it; render does not
+    before = open_server.requests()
+    plain = run("render", "--show-values")
+    assert plain.exit_code == 0 and "channel:stable@0.62.0" in plain.stdout and plain.stderr == ""
+    assert open_server.requests() == before
+    bad = run("render", "--channel-server", "channels.example.com")
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: --channel-server: channel server URL must be http(s)://host[:port][/path]")
