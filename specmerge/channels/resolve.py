@@ -9,7 +9,9 @@ Rules:
   release than asked is never used (design.md §7); the fallback's reason says why;
 * a pinned release (``_releaseId`` in the user/CR layer) is never answered from a cache
   entry of another release, nor an unpinned request from a cache of another channel;
-* a fresh server answer is stored as the last good entry; a failed store is reported in
+* a fresh server answer to an unpinned request is stored as the last good entry (the
+  channel's latest release; a pinned answer never replaces it, so a pinned release that is
+  not embedded has no fallback during an outage); a failed store is reported in
   ``cache_error``, never raised;
 * airgapped mode never touches the client (no connection is opened); with no server
   configured the same order runs from the cache;

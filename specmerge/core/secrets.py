@@ -77,7 +77,8 @@ class _Memo:
     mutated (charts are cached by digest), so an answer stays true; the memo holds the schema
     so its ``id`` is not reused while the memo lives, and stops growing at :data:`_MEMO_PATHS`
     short paths (list indexes and request keys make the path space unbounded; beyond it the
-    walk simply runs again). At most 16 schemas x 20,000 paths of <= 256 characters."""
+    walk simply runs again). Bounded by count: at most 16 schemas x 20,000 paths of <= 32 keys
+    and <= 256 characters (tens of MB at worst)."""
 
     __slots__ = ("schema", "answers")
 

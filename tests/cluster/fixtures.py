@@ -12,7 +12,8 @@ Fixtures (session scope; one apiserver serves the whole run, isolate tests with 
   or replaces a CRD and waits for Established), ``.logs(lines=None) -> str``.
 * ``helm_cli`` -> Path of the helm binary built from helm.sh/helm/v4 (the ``helm template`` oracle); needs only
   that binary built.
-* ``cluster_binaries`` -> :class:`cluster.harness.Binaries` (every path and the pinned versions).
+* ``cluster_binaries`` -> :class:`cluster.harness.Binaries` (every path and the pinned versions; needs only
+  kube-apiserver and etcd built).
 * ``oci_registry`` -> :class:`cluster.harness.Registry`: a real OCI registry (distribution) on
   127.0.0.1, plain HTTP, empty at the start of the session; ``.host`` is ``127.0.0.1:PORT``. Needs only
   the registry binary; its log is ``registry.log`` beside the cluster logs. ``registry_binary`` is the path,
@@ -81,7 +82,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def cluster_binaries() -> Binaries:
     try:
-        return locate_binaries()
+        return locate_binaries(require=("kube-apiserver", "etcd"))  # the rest have fixtures of their own
     except HarnessUnavailable as exc:
         unavailable(str(exc))
 

@@ -288,11 +288,12 @@ class _Proc:
             self.popen.wait(timeout=10)
 
 
-def _start(name: str, argv: list[str], log: Path) -> _Proc:
+def _start(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> _Proc:
     handle = log.open("ab")
     try:
         popen = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            argv, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+            env=env,
         )
     finally:
         handle.close()
@@ -567,10 +568,12 @@ class Registry:
 
     def __enter__(self) -> Registry:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        self._proc = _start("registry", [str(self.binary), self.host, str(self.root / "data")], self.log)
+        # distribution exports OpenTelemetry traces to localhost:4318 unless told not to
+        env = {**os.environ, "OTEL_TRACES_EXPORTER": "none"}
         try:
+            self._proc = _start("registry", [str(self.binary), self.host, str(self.root / "data")], self.log, env)
             Cluster._wait(self._proc, f"http://{self.host}/v2/", timeout=self.startup_timeout, context=None)
-        except HarnessError:
+        except (HarnessError, OSError):
             self.stop()
             raise
         return self
