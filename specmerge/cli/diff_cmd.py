@@ -106,6 +106,8 @@ def diff_command(
     modes = [m for m, on in (("--from-file", from_file), ("--live", live), ("--from-release", from_release or to_release)) if on]
     if len(modes) > 1:
         raise CliError(f"choose one of {', '.join(modes)}")
+    if cr_resource != f"{LIVE_PLURAL}.{LIVE_VERSION}.{LIVE_GROUP}" and not live:
+        raise CliError("--cr-resource only applies to --live")
     if right and (live or from_release or to_release):
         raise CliError("`-- <flags>` only goes with plain layer flags or --from-file")
     notes: tuple[str, ...] = ()

@@ -49,6 +49,16 @@ class LiveInstance:
     notes: tuple[str, ...] = ()
 
 
+def _object_not_found(body: Any) -> bool:
+    """A 404 Status about a missing object (``details.name`` set), as opposed to the plain
+    ``404 page not found`` of a resource the apiserver does not serve."""
+    try:
+        status = json.loads(body) if isinstance(body, (str, bytes)) else None
+    except ValueError:
+        return False
+    return isinstance(status, dict) and isinstance(status.get("details"), dict) and "name" in status["details"]
+
+
 def parse_cr_resource(text: str) -> tuple[str, str, str]:
     """kubectl's fully qualified resource, ``PLURAL.VERSION.GROUP``
     (``weightsandbiases.v1.apps.wandb.com``), as ``(group, version, plural)``."""
@@ -150,8 +160,11 @@ def read_live(
         try:
             return call()
         except ApiException as exc:
-            if exc.status == 404:
+            if exc.status == 404 and _object_not_found(exc.body):
                 return None
+            if exc.status == 404:  # the apiserver does not serve this resource at all
+                raise LiveError(f"{what}: the cluster serves no {plural}.{version}.{group} "
+                                "(is the CRD installed? see --cr-resource)") from None
             raise LiveError(f"{what}: {exc.status} {exc.reason}") from None
         except Exception as exc:  # urllib3 connection errors and the like: the cluster is unreachable
             raise LiveError(f"{what}: cannot reach the cluster ({type(exc).__name__})") from None

@@ -154,6 +154,7 @@ def other_crd() -> dict[str, Any]:
 @pytest.mark.cluster
 def test_live_diff_reads_the_cr_of_another_resource(kube: Kube) -> None:
     kube.install_crd(other_crd())
+    kube.install_crd(WANDB_CRD)  # the default resource is served, it just has no CR "demo" here
     ns = kube.namespace("diffcr")
     body = {"apiVersion": "example.com/v1alpha1", "kind": "Platform", "metadata": {"name": "demo"},
             "spec": {"chart": CHART, "values": CR_VALUES}}
@@ -168,3 +169,7 @@ def test_live_diff_reads_the_cr_of_another_resource(kube: Kube) -> None:
     assert default.exit_code == 1 and "agent.logLevel" in default.stdout
     bad = run_cli(*args, "--cr-resource", "platforms")
     assert bad.exit_code == 2 and "expected PLURAL.VERSION.GROUP" in bad.stderr
+    typo = run_cli(*args, "--cr-resource", "platfroms.v1alpha1.example.com")  # not "no CR": no such resource
+    assert typo.exit_code == 2 and "the cluster serves no platfroms.v1alpha1.example.com" in typo.stderr
+    alone = run_cli("diff", "--cr-resource", "platforms.v1alpha1.example.com", "--channel", "none")
+    assert alone.exit_code == 2 and "--cr-resource only applies to --live" in alone.stderr
