@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..locations import repo_root
+from ..locations import ROOT_ENV, repo_root
 from .semver import semver_key
 from .spec import ChannelSpec, ChannelSpecError, parse_channel_spec
 
@@ -62,8 +62,17 @@ def load_dir(directory: Path) -> list[ChannelSpec]:
 
 
 def list_embedded() -> list[ChannelSpec]:
-    """Every embedded release, sorted by channel then SemVer (oldest first)."""
-    return load_dir(embedded_dir())
+    """Every embedded release, sorted by channel then SemVer (oldest first). A missing
+    directory is a :class:`ChannelSpecError` saying which setting points there."""
+    directory = embedded_dir()
+    try:
+        return load_dir(directory)
+    except FileNotFoundError:
+        raise ChannelSpecError(
+            f"dir:{directory}",
+            f"no embedded channels: the directory does not exist (set {ROOT_ENV} to the directory holding "
+            f"charts/ and channels/, or {CHANNELS_ENV} to the channels directory)",
+        ) from None
 
 
 def latest(specs: list[ChannelSpec], channel: str) -> ChannelSpec:
