@@ -9,7 +9,7 @@ or ``"`` are quoted in the dotted form (``annotations["a.b/c"]``) so it parses b
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
 Key: TypeAlias = str | int
@@ -36,24 +36,23 @@ _POINTERS: dict[Path, str] = {}
 _DOTTED: dict[Path, str] = {}
 
 
+def _remembered(table: dict[Path, str], path: Path, spell: Callable[[Path], str]) -> str:
+    hit = table.get(path)
+    if hit is None:
+        hit = spell(path)
+        if len(table) < _SPELLINGS and short(path):
+            table[path] = hit
+    return hit
+
+
 def to_pointer(path: Path) -> str:
     """``("a", "b/c", 0)`` -> ``/a/b~1c/0``; the root is ``""``."""
-    hit = _POINTERS.get(path)
-    if hit is None:
-        hit = _pointer(path)
-        if len(_POINTERS) < _SPELLINGS and short(path):
-            _POINTERS[path] = hit
-    return hit
+    return _remembered(_POINTERS, path, _pointer)
 
 
 def to_dotted(path: Path) -> str:
     """``("global", "mysql", "host")`` -> ``global.mysql.host``; ``("app","env",2)`` -> ``app.env[2]``."""
-    hit = _DOTTED.get(path)
-    if hit is None:
-        hit = _dotted(path)
-        if len(_DOTTED) < _SPELLINGS and short(path):
-            _DOTTED[path] = hit
-    return hit
+    return _remembered(_DOTTED, path, _dotted)
 
 
 def _pointer(path: Path) -> str:
