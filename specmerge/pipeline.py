@@ -105,9 +105,12 @@ class Plan:
     def redactor(self, reveal: bool = False) -> Redactor:
         """A redactor for this plan's output: the chart schema's annotations plus key names,
         primed with the effective spec's sensitive values so free text can be scrubbed."""
+        return self.masked(reveal)[0]
+
+    def masked(self, reveal: bool = False) -> tuple[Redactor, dict[str, Any]]:
+        """:meth:`redactor` and the effective spec it masked (masking is what primes it)."""
         r = Redactor(self.chart.schema, reveal=reveal)
-        r.learn(self.effective.full)
-        return r
+        return r, r.mask(self.effective.full)
 
 
 def bundled_chart_ref() -> PathRef:

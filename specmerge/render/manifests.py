@@ -46,13 +46,15 @@ _SEP = re.compile(rf"(?:^|[{_WS}]*\n)---[{_WS}]*")
 
 @dataclass(frozen=True)
 class Document:
-    """One manifest: the template it came from, its index in that template, its text, and
-    whether it is a hook (``helm.sh/hook`` with events Helm knows)."""
+    """One manifest: the template it came from, its index in that template, its text,
+    whether it is a hook (``helm.sh/hook`` with events Helm knows) and its kind as Helm reads
+    it (``None``: not read yet; ``""``: none or unreadable)."""
 
     template: str
     index: int
     text: str
     hook: bool = False
+    kind: str | None = None
 
     def header(self) -> str:
         return f"---\n# Source: {self.template}\n{self.text}\n"
@@ -124,9 +126,9 @@ def documents(rendered: Mapping[str, str]) -> list[Document]:
         for i, piece in enumerate(pieces):
             kind, hook = _head(piece)
             if hook is None:
-                generic.append((kind, Document(template, i, piece)))
+                generic.append((kind, Document(template, i, piece, kind=kind)))
             elif all(event.strip().lower() in HOOK_EVENTS for event in hook.split(",")):
-                hooks.append((kind, Document(template, i, piece, hook=True)))
+                hooks.append((kind, Document(template, i, piece, hook=True, kind=kind)))
     ordered = sorted(generic, key=lambda kd: _by_kind(kd[0])) + sorted(hooks, key=lambda kd: _by_kind(kd[0]))
     return [doc for _, doc in ordered]
 
@@ -225,17 +227,18 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
     Any document whose kind is a Secret or a list, or that mentions ``Secret``, is parsed
     (as Helm reads YAML), so a Secret is found however it is spelled (quoted or escaped kind,
     trailing comment, JSON, inside a ``List``); one that cannot be parsed (duplicate keys
-    included) is not shown at all. What is shown is also scrubbed of the values' secrets. A Secret is shown with only its data blocks rewritten when
-    the edit reads back right and keeps no comment (a comment could quote a value), else
-    re-serialised whole.
+    included) is not shown at all. What is shown is also scrubbed of the values' secrets. A
+    Secret is shown with only its data blocks rewritten when the edit reads back right and
+    keeps no comment (a comment could quote a value), else re-serialised whole.
     """
     if redactor.reveal:
         return list(docs)
     out = []
     for doc in docs:
-        # _head parses whatever a plain "kind:" line does not settle (escapes, JSON), so only a
-        # document that neither is a Secret/List nor mentions "Secret" anywhere is left unparsed
-        if _head(doc.text)[0] not in _SECRET_HOLDERS and "Secret" not in doc.text:
+        # the kind (read by _head, which parses what a plain "kind:" line does not settle: escapes,
+        # JSON): only a document that neither is a Secret/List nor mentions "Secret" stays unparsed
+        kind = doc.kind if doc.kind is not None else _head(doc.text)[0]
+        if kind not in _SECRET_HOLDERS and "Secret" not in doc.text:
             out.append(replace(doc, text=redactor.scrub(doc.text)))
             continue
         try:

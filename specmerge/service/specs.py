@@ -100,8 +100,7 @@ class Specs:
         release = req.release or pinned_release(user, cr)
         channel = self.resolve(ChannelRequest(req.channel or self.channel, release))
         p = self._plan(channel, user, cr=cr, operator=operator, extra=extra, options=req.options)
-        redactor = Redactor(p.chart.schema, reveal=reveal)
-        values = redactor.mask(p.effective.full)  # masking also primes redactor.scrub (Plan.redactor's learn)
+        redactor, values = p.masked(reveal)
         body: dict[str, Any] = {
             "ok": p.ok,
             "channel": channel.to_dict(),
