@@ -9,13 +9,15 @@ does not. :class:`Redactor` is the only place that decides this; the CLI, the HT
 logs, warnings, violations and error text all go through it, and only an explicit
 ``reveal=True`` (``--show-secrets`` / authorised ``?showSecrets=true``) turns it off.
 
-Free text (an error from Helm, a schema message) is scrubbed of the sensitive strings the
-redactor has seen. Strings shorter than :data:`MIN_SCRUB_LEN` are masked in structured
+Free text (an error from Helm, a schema message, a rendered manifest) is scrubbed of the
+sensitive strings the redactor has seen, in every spelling :func:`spellings` lists (base64,
+escaped, line by line). Strings shorter than :data:`MIN_SCRUB_LEN` are masked in structured
 output but not hunted for in free text, where they would blank out unrelated words.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -52,6 +54,19 @@ def is_sensitive_key(key: object) -> bool:
     if any(k.endswith(s) for s in REFERENCE_SUFFIXES):
         return False
     return any(k.endswith(s) for s in SENSITIVE_KEYS)
+
+
+def spellings(secret: str) -> set[str]:
+    """The ways a secret string shows up in text that :meth:`Redactor.scrub` must find: as is;
+    base64-encoded (a chart's ``b64enc`` into a Secret); JSON- and YAML-escaped (quotes,
+    backslashes, newlines as a template or a schema message writes them); each of its lines
+    (a multi-line value in a block scalar); and, for a value with spaces, each run of 8 or
+    more characters between them (YAML folds long strings at spaces)."""
+    out = {secret, base64.b64encode(secret.encode()).decode(), json.dumps(secret)[1:-1], secret.replace("'", "''")}
+    out.update(line.strip() for line in secret.splitlines())
+    if " " in secret:
+        out.update(part for part in secret.split() if len(part) >= 8)
+    return out
 
 
 def redact(value: Any) -> str:
@@ -211,7 +226,7 @@ class Redactor:
         elif value is not None and not isinstance(value, bool):
             text = str(value)
             if len(text) >= MIN_SCRUB_LEN:
-                self._seen.add(text)
+                self._seen.update(s for s in spellings(text) if len(s) >= MIN_SCRUB_LEN)
 
     def mask_value(self, value: Any) -> Any:
         """Redact ``value`` wholesale (it is known to be sensitive); maps keep their keys."""

@@ -226,31 +226,36 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
 
     Any document whose kind is a Secret or a list, or that mentions ``Secret``, is parsed
     (as Helm reads YAML), so a Secret is found however it is spelled (quoted or escaped kind,
-    trailing comment, JSON, inside a ``List``); one that cannot be parsed (duplicate keys
-    included) is not shown at all. What is shown is also scrubbed of the values' secrets. A
-    Secret is shown with only its data blocks rewritten when the edit reads back right and
-    keeps no comment (a comment could quote a value), else re-serialised whole.
+    trailing comment, JSON, inside a ``List``). Values can split a template's output into
+    more documents (a ``---`` inside a name), carrying a Secret's data into a document with
+    another kind or none: so every document of a template that renders a Secret has its
+    ``data``/``stringData`` masked, whatever its kind. A document that must be parsed and
+    cannot be (duplicate keys included) is not shown. What is shown is also scrubbed of the
+    values' secrets. A Secret is shown with only its data blocks rewritten when the edit reads
+    back right and keeps no comment (a comment could quote a value), else re-serialised whole.
     """
     if redactor.reveal:
         return list(docs)
+    docs = list(docs)
+    # the kind is read by _head, which parses what a plain "kind:" line does not settle (escapes, JSON)
+    kinds = [doc.kind if doc.kind is not None else _head(doc.text)[0] for doc in docs]
+    secret_templates = {doc.template for doc, kind in zip(docs, kinds) if kind in _SECRET_HOLDERS}
     out = []
-    for doc in docs:
-        # the kind (read by _head, which parses what a plain "kind:" line does not settle: escapes,
-        # JSON): only a document that neither is a Secret/List nor mentions "Secret" stays unparsed
-        kind = doc.kind if doc.kind is not None else _head(doc.text)[0]
-        if kind not in _SECRET_HOLDERS and "Secret" not in doc.text:
+    for doc, kind in zip(docs, kinds):
+        in_secret_template = doc.template in secret_templates
+        if not in_secret_template and "Secret" not in doc.text:
             out.append(replace(doc, text=redactor.scrub(doc.text)))
             continue
         try:
             obj = _load(doc.text)
         except YAMLError:
-            out.append(replace(doc, text=f"# Document not shown: it mentions a Secret and is not valid YAML "
+            out.append(replace(doc, text=f"# Document not shown: it may hold Secret data and is not valid YAML "
                                          f"({redact(doc.text)})"))
             continue
-        if not _mask_secret_data(obj):
+        if not _mask_secret_data(obj, secret=in_secret_template):
             out.append(replace(doc, text=redactor.scrub(doc.text)))
             continue
-        edited = _edited_secret(doc.text, obj) if obj.get("kind") == "Secret" else None
+        edited = _edited_secret(doc.text, obj) if isinstance(obj, dict) else None
         # the rest (annotations, a ConfigMap beside the Secret in a List) may quote a value too
         out.append(replace(doc, text=redactor.scrub(edited or to_yaml(obj).rstrip("\n"))))
     return out

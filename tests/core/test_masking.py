@@ -190,3 +190,25 @@ def test_long_keys_sent_by_clients_are_not_kept_in_any_cache() -> None:
     finally:
         tracemalloc.stop()
     assert retained < 1_000_000, f"{retained} bytes retained"
+
+
+def test_scrub_finds_a_secret_however_text_spells_it() -> None:
+    """Rendered manifests and schema messages write values base64-encoded, escaped, folded
+    or line by line; none of those spellings survives a scrub."""
+    import base64 as b64
+
+    secret = "S3CRET-line1-123456\nS3CRET 'quoted\" part-abcdef"
+    r = Redactor()
+    r.learn({"password": secret})
+    spelled = [
+        secret,
+        b64.b64encode(secret.encode()).decode(),  # {{ .Values.x | b64enc }}
+        json.dumps(secret),  # a schema message's JSON
+        "key: |-\n  S3CRET-line1-123456\n  S3CRET 'quoted\" part-abcdef",  # a block scalar
+        "key: 'S3CRET ''quoted\" part-abcdef'",  # YAML single quotes
+        "key: S3CRET-line1-123456\n  S3CRET 'quoted\" part-abcdef",  # folded at the newline
+    ]
+    for text in spelled:
+        scrubbed = r.scrub(text)
+        assert "S3CRET-line1" not in scrubbed and "part-abcdef" not in scrubbed, scrubbed
+        assert b64.b64encode(secret.encode()).decode() not in scrubbed

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import pytest
 from pathlib import Path
 
 from renderkit import AGENT, PLATFORM, REPO, run_cli, split_stream
@@ -156,3 +158,15 @@ def test_rendered_manifests_match_the_effective_spec_when_a_default_map_was_drop
     (configmap,) = [d for d in split_stream(out.stdout) if "FEATURE_FLAGS" in d]
     line = next(l for l in configmap.splitlines() if "FEATURE_FLAGS" in l)
     assert "shinyNewThing" in line and "artifactsV2" not in line and "legacyRunPages" not in line
+
+
+@pytest.mark.parametrize("override", ["x\n---\nz: y", "x\n---\nkind: ConfigMap\nz: y", "x\n---\n"])
+@pytest.mark.parametrize("key", ["nameOverride", "fullnameOverride"])
+def test_values_that_split_a_secret_template_cannot_carry_its_data_out(key: str, override: str) -> None:
+    """A `---` inside a name the chart prints unquoted splits the Secret's template into more
+    documents; the one holding `data:` then has another kind or none. Its data stays masked."""
+    import base64
+
+    out = run_cli("render", "-f", str(USER_VALUES), "--set-json", f"{key}={json.dumps(override)}")
+    assert FAKE_MYSQL_PASSWORD not in out.stdout + out.stderr
+    assert base64.b64encode(FAKE_MYSQL_PASSWORD.encode()).decode() not in out.stdout + out.stderr
