@@ -113,6 +113,21 @@ class Plan:
         return r, r.mask(self.effective.full)
 
 
+def render_effective(
+    chart: LoadedChart, effective: Effective, options: RenderOptions, values: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """Render a valid effective spec with Helm's engine (``values``: its :func:`helm_values`,
+    when the caller has them). A template error's text - a ``fail``/``required`` message can
+    quote a value - is scrubbed of the spec's secrets: the one place every renderer goes."""
+    try:
+        return render(chart, values if values is not None else helm_values(effective, chart.values), options,
+                      prevalidated=True)
+    except RenderError as exc:
+        redactor = Redactor(chart.schema)
+        redactor.learn(effective.full)
+        raise type(exc)(redactor.scrub(str(exc))) from None
+
+
 def bundled_chart_ref() -> PathRef:
     return PathRef(repo_root() / BUNDLED_CHART, BUNDLED_CHART)
 
@@ -187,10 +202,5 @@ def plan(inputs: PlanInputs) -> Plan:
     values = manifests = None
     if inputs.render and not violations:
         values = helm_values(effective, chart.values)
-        try:
-            manifests = render(chart, values, inputs.options, prevalidated=True)
-        except RenderError as exc:
-            redactor = Redactor(chart.schema)
-            redactor.learn(effective.full)
-            raise type(exc)(redactor.scrub(str(exc))) from None
+        manifests = render_effective(chart, effective, inputs.options, values)
     return Plan(inputs, ref, chart, inputs.channel, layers, effective, violations, values, manifests)

@@ -22,8 +22,8 @@ from typing import Any
 
 from ..core import Layer, LayerInputError, merge
 from ..core.loaders import parse_json, parse_yaml, read_text
-from ..pipeline import Plan
-from ..render import LoadedChart, RenderOptions, helm_values, render
+from ..pipeline import Plan, render_effective
+from ..render import LoadedChart, RenderOptions
 from .model import Side
 
 STORED_LAYER = "stored"
@@ -77,5 +77,5 @@ def stored_side(
     effective = merge([Layer(STORED_LAYER, spec.locator, spec.values)])
     manifests = None
     if chart is not None and options is not None:
-        manifests = render(chart, helm_values(effective, chart.values), options, prevalidated=True)
+        manifests = render_effective(chart, effective, options)  # a template error is scrubbed
     return Side(label, effective, (), manifests)

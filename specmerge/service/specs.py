@@ -16,8 +16,8 @@ from ..core.report import chain_dict, violations_list, warning_dict
 from ..diff.report import value_change_dict
 from ..diff.sides import StoredSpec, plan_side, stored_side
 from ..diff.values import diff_values
-from ..pipeline import Plan, PlanInputs, pinned_release, plan
-from ..render import RenderError, RenderOptions, documents, helm_values, mask_secrets, render
+from ..pipeline import Plan, PlanInputs, pinned_release, plan, render_effective
+from ..render import RenderOptions, documents, mask_secrets
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
 
@@ -72,10 +72,7 @@ class Specs:
     def render(self, p: Plan, options: RenderOptions) -> dict[str, str]:
         """Render a valid plan; a template error's text is scrubbed of the spec's secrets."""
         with self.metrics.timed("render"):
-            try:
-                return render(p.chart, helm_values(p.effective, p.chart.values), options, prevalidated=True)
-            except RenderError as exc:
-                raise type(exc)(p.redactor().scrub(str(exc))) from None
+            return render_effective(p.chart, p.effective, options)
 
     def stored(self, instance: Instance) -> Stored:
         found = self.store.get(instance)

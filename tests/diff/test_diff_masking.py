@@ -88,3 +88,20 @@ def test_agent_token_rendered_into_a_secret_is_never_shown(old: str, new: str) -
     if old != new:
         assert "Secret default/specmerge-mlops-agent" in text.stdout
         assert "-  token: <redacted sha256:" in text.stdout and "+  token: <redacted sha256:" in text.stdout
+
+
+def test_a_template_error_on_the_stored_side_is_scrubbed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A chart's `fail` can quote a value; when the stored spec (--from-file) is the one that
+    fails to render, its secrets are scrubbed from the error as on the new side."""
+    chart = tmp_path / "failing"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: failing\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("token: ''\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        '{{- if .Values.token }}{{ fail (printf "token %s was revoked" .Values.token) }}{{ end }}\n'
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    stored = tmp_path / "stored.yaml"
+    stored.write_text("token: S3CRET-tok-123456\n")
+    out = run_cli("diff", "--from-file", str(stored), "--chart", str(chart), "--channel", "none")
+    assert out.exit_code == 2 and "was revoked" in out.stderr
+    assert "S3CRET-tok-123456" not in out.stderr + out.stdout
