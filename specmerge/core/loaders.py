@@ -31,6 +31,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from .layer import Layer, Position, Positions
 from .merge import type_name
 from .paths import Path, to_dotted, to_pointer
+from .secrets import spellings
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 256
@@ -296,16 +297,53 @@ def _strvals(kind: str, expression: str) -> dict[str, Any]:
     return parser(expression)
 
 
+def _pairs(kind: str, expr: str) -> list[tuple[str, str | None]]:
+    """``(key, value text)`` of each assignment in one flag, as the flag's parser splits it:
+    commas outside braces (escaped ones too) for ``--set``; JSON values for ``--set-json``
+    (whose strings may hold commas); the whole expression for ``--set-literal``. The
+    whole-object ``--set-json '{...}'`` form is one value with the key ``{...}``; text that
+    cannot be split further is one value with the key ``...``."""
+    if kind == "set-literal":
+        key, eq, value = expr.partition("=")
+        return [(key, value if eq else None)]
+    if kind != "set-json":
+        return [(k, v if eq else None) for k, eq, v in (p.partition("=") for p in _split_unescaped(expr))]
+    if expr.lstrip().startswith("{"):
+        return [("{...}", expr)]
+    pairs: list[tuple[str, str | None]] = []
+    decoder, i = json.JSONDecoder(), 0
+    while i < len(expr):
+        eq = expr.find("=", i)
+        if eq < 0:
+            pairs.append((expr[i:], None))
+            break
+        start = eq + 1
+        while start < len(expr) and expr[start] in " \t":
+            start += 1
+        try:
+            _, end = decoder.raw_decode(expr, start)
+        except ValueError:
+            pairs.append((expr[i:eq], expr[eq + 1:]))  # not JSON: the rest is one value
+            break
+        pairs.append((expr[i:eq], expr[eq + 1:end]))
+        i = end
+        while i < len(expr) and expr[i] in " ,\t":
+            i += 1
+    return pairs
+
+
 def _keys_of(kind: str, expressions: Sequence[str]) -> str:
     """The flags without their values (values may be secrets): ``--set a.b,c[0]``."""
-    keys = []
-    for expr in expressions:
-        if kind == "set-json" and expr.lstrip().startswith("{"):
-            keys.append("{...}")
-            continue
-        for part in _split_unescaped(expr) if kind != "set-literal" else [expr]:
-            keys.append(part.split("=", 1)[0])
-    return ",".join(keys)
+    return ",".join(key for expr in expressions for key, _ in _pairs(kind, expr))
+
+
+def _without_values(detail: str, kind: str, expressions: Sequence[str]) -> str:
+    """A parser's message with every value of the flags - in any spelling a message may use
+    (Go quotes strings with escapes) - replaced by ``<value>``."""
+    spelled = {s for expr in expressions for _, v in _pairs(kind, expr) if v for s in spellings(v) if s}
+    for text in sorted(spelled, key=len, reverse=True):
+        detail = detail.replace(text, "<value>")
+    return detail
 
 
 def _split_unescaped(expr: str) -> list[str]:
@@ -347,11 +385,7 @@ def set_layer(kind: str, expressions: Sequence[str], name: str = "set") -> Layer
         try:
             parsed = _strvals(kind, chunk)
         except Exception as exc:  # helm_python raises HelmValuesError/HelmIOError subclasses
-            detail = str(exc)
-            for expr in expressions:  # never echo a value back: it may be a secret
-                for part in _split_unescaped(expr):
-                    if "=" in part:
-                        detail = detail.replace(part.split("=", 1)[1], "<value>")
+            detail = _without_values(str(exc), kind, expressions)  # never echo a value: it may be a secret
             raise LayerInputError(f"set:--{kind} {_keys_of(kind, [chunk])}", f"cannot parse: {detail}") from None
         parsed = _plain(source, parsed, None)
         values = _overlay(values, parsed)

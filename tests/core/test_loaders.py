@@ -115,3 +115,16 @@ def test_set_layer_source_names_keys_not_values() -> None:
     (layer,) = set_layers({"set": ["mysql.password=hunter2-long", "a[1]=x"]})
     assert layer.source == "set:--set mysql.password,a[1]"
     assert layer.values == {"mysql": {"password": "hunter2-long"}, "a": [None, "x"]}
+
+
+def test_set_json_sources_name_keys_only_even_with_commas_in_strings() -> None:
+    (layer,) = set_layers({"set-json": ['mysql.password="S3CRET,pw-123456",app={"tags": ["a,b"]}']})
+    assert layer.source == "set:--set-json mysql.password,app"
+    assert layer.values == {"mysql": {"password": "S3CRET,pw-123456"}, "app": {"tags": ["a,b"]}}
+
+
+@pytest.mark.parametrize("expr", ['{"mysql":{"password":"S3CRET-abc-123456"}}', 'a={"x": "S3CRET-abc-123456", '])
+def test_a_set_json_that_fails_never_echoes_its_values(expr: str) -> None:
+    with pytest.raises(LayerInputError) as exc:
+        set_layers({"set-json": [expr]})
+    assert "S3CRET" not in str(exc.value) and str(exc.value).startswith("set:--set-json ")
