@@ -297,8 +297,13 @@ def normalise_base_url(base_url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         safe = urllib.parse.urlunsplit(parts._replace(netloc=parts.hostname or "")) if parts.scheme else "the URL"
         raise ValueError(f"channel server URL must be http(s)://host[:port][/path], not {safe!r}")
-    if parts.username is not None or parts.password is not None:
+    rest = base_url.strip().split("://", 1)[1]
+    if parts.username is not None or parts.password is not None or "@" in rest:
         raise ValueError("channel server URL must not carry credentials; give the licence with --license-file")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError("channel server URL has a port that is not a number") from None
     if parts.query or parts.fragment:
         raise ValueError("channel server URL must not have a query or fragment")
     return urllib.parse.urlunsplit(parts).rstrip("/")

@@ -20,6 +20,7 @@ of ``repr`` and of :meth:`describe`, which every message and locator uses.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,22 @@ def _string(raw: Mapping[str, Any], key: str, form: str, where: str) -> str | No
     return value
 
 
+def _check_url_shape(url: str, label: str, where: str) -> None:
+    """Refuse, without echoing it, a URL whose credentials would be misread: an ``@`` that
+    lands outside the host part (a password with an unencoded ``#``, ``/`` or ``?``) or a port
+    that is not a number (a password after a missing user name)."""
+    parts = urlsplit(url)
+    rest = url.split("://", 1)[1] if "://" in url else url
+    digest = re.fullmatch(r"[a-z0-9]+:[0-9a-f]{32,}", rest.rsplit("@", 1)[-1])  # oci://host/chart@sha256:...
+    if "@" in rest and "@" not in parts.netloc and not digest:
+        raise ChartRefError(f"{where}: {label} url has an '@' outside its host part; percent-encode a "
+                            "'#', '/', '?' or '@' in a user name or password, or give them as username/password")
+    try:
+        parts.port
+    except ValueError:
+        raise ChartRefError(f"{where}: {label} url has a port that is not a number") from None
+
+
 def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
@@ -155,6 +172,7 @@ def parse_chart_ref(raw: Any, base: str | os.PathLike[str] = ".", where: str = "
     missing = [k for k in ("url", "name", "version") if values[k] is None and not (k == "name" and form == "oci")]
     if missing:
         raise ChartRefError(f"{where}: closest to the {label} form {shape}; missing: {', '.join(missing)}")
+    _check_url_shape(str(values["url"]), label, where)
     url, user_in_url, pass_in_url = _split_userinfo(str(values["url"]))
     username = values["username"] if values["username"] is not None else user_in_url
     password = values["password"] if values["password"] is not None else pass_in_url

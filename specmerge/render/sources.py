@@ -290,6 +290,8 @@ def _get(client: httpx.Client, url: str, where: str, auth: tuple[str, str] | Non
         resp = client.get(url, auth=auth)
     except httpx.HTTPError as exc:
         raise _http_error(where, url, exc) from None
+    except httpx.InvalidURL:  # e.g. an index entry's download URL; its text may hold credentials
+        raise ChartSourceError(f"{where}: {what}: not a valid URL") from None
     if resp.status_code in (401, 403):
         hint = "check username/password" if auth else "the repository needs username/password"
         raise ChartSourceError(f"{where}: {what} {url}: HTTP {resp.status_code} ({hint})")

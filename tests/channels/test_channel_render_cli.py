@@ -77,3 +77,9 @@ def test_plain_render_never_goes_online_and_a_bad_server_url_is_a_clear_error(
     bad = run("render", "--channel-server", "channels.example.com")
     assert bad.exit_code == 2
     assert bad.stderr.startswith("error: --channel-server: channel server URL must be http(s)://host[:port][/path]")
+
+
+def test_a_channel_server_url_that_hides_credentials_is_refused_without_echo() -> None:
+    for url in ("https://bob:S3CRET#pw-123456@channels.example.com", "https://channels.example.com:S3CRET-123456"):
+        out = run("render", "--channel-server", url)
+        assert out.exit_code == 2 and "S3CRET" not in out.stderr and out.stderr.startswith("error: --channel-server: ")

@@ -113,3 +113,24 @@ def test_helm_values_null_chart_defaults_the_fold_dropped() -> None:
         "features": {"shiny": True, "legacy": None, "v2": None},
         "port": 80,
     }
+
+
+@pytest.mark.parametrize("url", [
+    "oci://bob:S3CRET#pw-123456@registry.example.com/charts/x",
+    "oci://bob:S3CRET/pw-123456@registry.example.com/charts/x",
+    "https://bob:S3CRET?pw-123456@charts.example.com",
+    "https://registry.example.com:S3CRET-123456/charts",
+])
+def test_a_url_whose_credentials_would_be_misread_is_refused_without_echo(url: str) -> None:
+    """A password with an unencoded '#', '/' or '?' moves its '@' out of the host part (the
+    rest of the password then reads as a path or fragment); a password after a missing user
+    reads as a port. Neither may reach an error message."""
+    raw = {"url": url, "name": "x", "version": "1.0.0"}
+    with pytest.raises(ChartRefError) as exc:
+        parse_chart_ref(raw)
+    assert "S3CRET" not in str(exc.value) and "pw-123456" not in str(exc.value)
+
+
+def test_an_oci_digest_reference_is_not_mistaken_for_credentials() -> None:
+    ref = parse_chart_ref({"url": "oci://registry.example.com/charts/x@sha256:" + "ab" * 32, "version": "1.0.0"})
+    assert ref.describe().startswith("oci://registry.example.com/charts/x@sha256:")
