@@ -317,7 +317,7 @@ def parse_input_flags(args: Sequence[str], prog: str = "specmerge diff ... --") 
         with command.make_context(prog, list(args)) as ctx:
             result = command.invoke(ctx)
     except typer.Exit as exc:  # --help: its text is printed
-        raise CliError(f"{prog}: {' '.join(args)} is not a set of layer flags") from exc
+        raise CliError(f"{prog}: --help is not a layer flag (the arguments are not repeated: they may hold values)") from exc
     except TyperException as exc:  # usage errors of Typer's click
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         raise CliError(f"{prog}: {message} (after `--` only layer flags go)") from None

@@ -105,3 +105,8 @@ def test_a_template_error_on_the_stored_side_is_scrubbed(tmp_path) -> None:  # t
     out = run_cli("diff", "--from-file", str(stored), "--chart", str(chart), "--channel", "none")
     assert out.exit_code == 2 and "was revoked" in out.stderr
     assert "S3CRET-tok-123456" not in out.stderr + out.stdout
+
+
+def test_help_after_the_double_dash_does_not_repeat_the_values() -> None:
+    out = run_cli("diff", "--channel", "none", "--", "--set", "mysql.password=S3CRET-abc-123456", "--help")
+    assert out.exit_code == 2 and "S3CRET" not in out.stdout + out.stderr
