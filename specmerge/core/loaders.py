@@ -301,8 +301,8 @@ def _pairs(kind: str, expr: str) -> list[tuple[str, str | None]]:
     """``(key, value text)`` of each assignment in one flag, as the flag's parser splits it:
     commas outside braces (escaped ones too) for ``--set``; JSON values for ``--set-json``
     (whose strings may hold commas); the whole expression for ``--set-literal``. The
-    whole-object ``--set-json '{...}'`` form is one value with the key ``{...}``; text that
-    cannot be split further is one value with the key ``...``."""
+    whole-object ``--set-json '{...}'`` form is one value with the key ``{...}``; after a
+    value that is not JSON, the rest of the flag is taken as that value."""
     if kind == "set-literal":
         key, eq, value = expr.partition("=")
         return [(key, value if eq else None)]

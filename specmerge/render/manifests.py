@@ -230,7 +230,7 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
     more documents (a ``---`` inside a name), carrying a Secret's data into a document with
     another kind or none: so every document of a template that renders a Secret has its
     ``data``/``stringData`` masked, whatever its kind. A document that must be parsed and
-    cannot be (duplicate keys included) is not shown. What is shown is also scrubbed of the
+    cannot be (duplicate keys included), or that is not a map in such a template, is not shown. What is shown is also scrubbed of the
     values' secrets. A Secret is shown with only its data blocks rewritten when the edit reads
     back right and keeps no comment (a comment could quote a value), else re-serialised whole.
     """
@@ -241,7 +241,7 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
     kinds = [doc.kind if doc.kind is not None else _head(doc.text)[0] for doc in docs]
     secret_templates = {doc.template for doc, kind in zip(docs, kinds) if kind in _SECRET_HOLDERS}
     out = []
-    for doc, kind in zip(docs, kinds):
+    for doc in docs:
         in_secret_template = doc.template in secret_templates
         if not in_secret_template and "Secret" not in doc.text:
             out.append(replace(doc, text=redactor.scrub(doc.text)))
@@ -249,7 +249,9 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
         try:
             obj = _load(doc.text)
         except YAMLError:
-            out.append(replace(doc, text=f"# Document not shown: it may hold Secret data and is not valid YAML "
+            obj = None
+        if obj is None or (in_secret_template and not isinstance(obj, dict)):  # nothing to mask it by
+            out.append(replace(doc, text=f"# Document not shown: it may hold Secret data and is not a YAML map "
                                          f"({redact(doc.text)})"))
             continue
         if not _mask_secret_data(obj, secret=in_secret_template):

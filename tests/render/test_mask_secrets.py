@@ -95,7 +95,7 @@ def test_an_escaped_kind_is_still_a_secret() -> None:
 
 def test_a_broken_document_that_mentions_a_secret_is_not_shown() -> None:
     out = masked(HEAD + "data:\n  token: dG9rZW4tdmFsdWU=\n   bad: [indent\n")
-    assert out.startswith("# Document not shown: it may hold Secret data and is not valid YAML")
+    assert out.startswith("# Document not shown: it may hold Secret data and is not a YAML map")
     assert "dG9rZW4tdmFsdWU=" not in out
 
 
@@ -136,3 +136,16 @@ def test_other_documents_are_scrubbed_and_reveal_is_identity() -> None:
     assert "hunter2-hunter2" not in out.text and redact("hunter2-hunter2") in out.text
     secret = Document("c/templates/s.yaml", 0, HEAD + "data:\n  password: aHVudGVy\n")
     assert mask_secrets([cm, secret], Redactor(reveal=True)) == [cm, secret]
+
+
+def test_a_document_split_from_a_secrets_template_is_masked_whatever_it_parses_to() -> None:
+    """Values can split a Secret's template (a `---` in a name) so its data lands in a document
+    of another kind, or in one a quote turned into a single string: masked or not shown."""
+    t = "c/templates/secret.yaml"
+    docs = [Document(t, 0, HEAD + "type: Opaque\n"),
+            Document(t, 1, "kind: ConfigMap\nz: y\ndata:\n  password: c2VjcmV0LXZhbHVlLTE=\n"),
+            Document(t, 2, '"z\ndata:\n  password: c2VjcmV0LXZhbHVlLTI=\n"\n')]
+    out = mask_secrets(docs, Redactor())
+    assert all("c2VjcmV0LXZhbHVl" not in d.text for d in out)
+    assert load(out[1].text)["data"] == {"password": redact("c2VjcmV0LXZhbHVlLTE=")}
+    assert out[2].text.startswith("# Document not shown")
