@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,8 @@ from specmerge.core import loaders
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("a: 1\nb: [1, 2\n", r"f.yaml:3:1: invalid YAML: did not find expected ',' or '\]'"),
+        # libyaml (the C loader) says "did not find expected", the pure-Python loader "expected ..., but got"
+        ("a: 1\nb: [1, 2\n", r"f.yaml:3:1: invalid YAML: (did not find )?expected ',' or '\]'"),
         ("a: 1\nb: 2\na: 3\n", r'f.yaml:3:1: invalid YAML: found duplicate key "a" \(first defined at line 1\)'),
         ("a: 1\n---\nb: 2\n", r"f.yaml:2:1: invalid YAML: several YAML documents where one is expected"),
         ("- a\n- b\n", r"f.yaml:1:1: the top level must be a map of values, not a list"),
@@ -25,6 +28,24 @@ from specmerge.core import loaders
 def test_bad_yaml_names_source_line_and_problem(text: str, message: str) -> None:
     with pytest.raises(LayerInputError, match=message):
         parse_yaml(text, "file:f.yaml")
+
+
+def test_the_declared_c_loader_is_the_one_that_reads() -> None:
+    # ruamel.yaml.clib is a dependency: a fresh install must not fall back to the slow loader.
+    assert loaders.c_loader_available()
+
+
+def test_the_pure_python_loader_is_reported_once_on_stderr() -> None:
+    script = (
+        "import sys; sys.modules['_ruamel_yaml'] = None\n"  # as on an install without ruamel.yaml.clib
+        "from specmerge.core import parse_yaml\n"
+        "assert parse_yaml('a: 1\\n', 'file:a.yaml') == {'a': 1}\n"
+        "assert parse_yaml('b: 2\\n', 'file:b.yaml') == {'b': 2}\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("C loader") == 1, done.stderr
+    assert "pure-Python loader" in done.stderr
 
 
 def test_alias_bomb_is_refused_before_expansion() -> None:
