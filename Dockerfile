@@ -1,14 +1,21 @@
-# specmerge CLI + HTTP service. The bundled chart, channels and schemas ship in /app and
-# SPECMERGE_ROOT points there (relative chart paths in channel specs resolve against it).
-FROM python:3.11-slim
-WORKDIR /app
-COPY pyproject.toml README.md ./
+# specmerge CLI + HTTP service, installed from the same wheel `pip wheel .` builds anywhere: the wheel
+# carries the bundled charts/, channels/ and schemas/ (setup.py), so no SPECMERGE_ROOT is needed.
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml setup.py MANIFEST.in README.md constraints.txt ./
 COPY specmerge ./specmerge
 COPY charts ./charts
 COPY channels ./channels
 COPY schemas ./schemas
-RUN pip install --no-cache-dir . && useradd --uid 10001 --no-create-home specmerge
-ENV SPECMERGE_ROOT=/app SPECMERGE_CACHE=/tmp/specmerge-cache
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
+
+FROM python:3.11-slim
+COPY --from=build /dist /dist
+COPY --from=build /src/constraints.txt /dist/constraints.txt
+# the versions CI tested (constraints.txt, refreshed by scripts/lock)
+RUN pip install --no-cache-dir -c /dist/constraints.txt /dist/specmerge-*.whl && rm -rf /dist \
+    && useradd --uid 10001 --no-create-home specmerge
+ENV SPECMERGE_CACHE=/tmp/specmerge-cache
 USER 10001
 EXPOSE 8080
 ENTRYPOINT ["specmerge"]

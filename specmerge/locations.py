@@ -1,9 +1,12 @@
 """Where specmerge's bundled files live: the repo root (charts/, channels/, schemas/).
 
 Relative chart paths in channel specs (``{"path": "charts/platform"}``) resolve against
-:func:`repo_root`. The package is installed editable from the repo, so the root is the
-parent of the ``specmerge`` package; ``SPECMERGE_ROOT`` overrides it (e.g. for a copy of
-the bundled files elsewhere).
+:func:`repo_root`, found in this order:
+
+- ``SPECMERGE_ROOT``, when set (a copy of the bundled files elsewhere);
+- ``specmerge/_bundled/`` inside the installed package: a wheel carries the three directories
+  there (``setup.py`` copies them in at build time);
+- the parent of the ``specmerge`` package: a checkout, or an editable install of one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ def repo_root() -> Path:
 @functools.lru_cache(maxsize=8)
 def _resolved(override: str | None) -> Path:
     # resolve() walks every path component with lstat; a service asks on every preview
-    return Path(override).resolve() if override else Path(__file__).resolve().parent.parent
+    if override:
+        return Path(override).resolve()
+    package = Path(__file__).resolve().parent
+    bundled = package / "_bundled"
+    return bundled if bundled.is_dir() else package.parent
 
 
 def schemas_dir() -> Path:
