@@ -8,10 +8,10 @@ pages. Failures raise :class:`PreflightError` naming the request.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
+from ..kubeapi import KubeApiError, KubeHttp
 from .model import ClassFacts, ClusterFacts, NodeFacts, RequirementSet, parse_quantity
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
@@ -23,32 +23,18 @@ class PreflightError(Exception):
     """The cluster could not be read; the message names the request and the reason."""
 
 
-def get_json(api_client: Any, path: str, accept: str = "application/json", query: list[tuple[str, Any]] | None = None) -> Any:
-    """``GET path`` as parsed JSON through the client's configuration (auth, TLS)."""
-    from kubernetes.client.exceptions import ApiException
-
+def get_json(http: KubeHttp, path: str, accept: str = "application/json") -> Any:
     try:
-        response = api_client.call_api(
-            path, "GET", query_params=query or [], header_params={"Accept": accept},
-            auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True,
-        )
-    except ApiException as exc:
-        raise PreflightError(f"GET {path}: {exc.status} {exc.reason}") from None
-    except Exception as exc:  # urllib3 connection errors: the cluster is unreachable
-        raise PreflightError(f"GET {path}: cannot reach the cluster ({type(exc).__name__})") from None
-    return json.loads(response.data)
+        return http.get(path, accept=accept)
+    except KubeApiError as exc:
+        raise PreflightError(str(exc)) from None
 
 
-def _list(api_client: Any, path: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    token = None
-    while True:
-        query: list[tuple[str, Any]] = [("limit", 500)] + ([("continue", token)] if token else [])
-        page = get_json(api_client, path, query=query)
-        items += page.get("items") or []
-        token = (page.get("metadata") or {}).get("continue")
-        if not token:
-            return items
+def _list(http: KubeHttp, path: str) -> list[dict[str, Any]]:
+    try:
+        return http.list(path)
+    except KubeApiError as exc:
+        raise PreflightError(str(exc)) from None
 
 
 def node_facts(obj: dict[str, Any]) -> NodeFacts:
@@ -65,21 +51,21 @@ def node_facts(obj: dict[str, Any]) -> NodeFacts:
                      amount("cpu"), amount("memory"))
 
 
-def _classes(api_client: Any, path: str, annotations: tuple[str, ...]) -> tuple[ClassFacts, ...]:
+def _classes(http: KubeHttp, path: str, annotations: tuple[str, ...]) -> tuple[ClassFacts, ...]:
     out = []
-    for obj in _list(api_client, path):
+    for obj in _list(http, path):
         meta = obj.get("metadata") or {}
         marks = meta.get("annotations") or {}
         out.append(ClassFacts(meta.get("name", "?"), any(marks.get(a) == "true" for a in annotations)))
     return tuple(sorted(out, key=lambda c: c.name))
 
 
-def discover(api_client: Any, crd_groups: set[str]) -> tuple[frozenset[str], frozenset[str]]:
+def discover(http: KubeHttp, crd_groups: set[str]) -> tuple[frozenset[str], frozenset[str]]:
     """Served group versions and ``plural.group`` resource names (those of ``crd_groups`` at
     least; every group's with aggregated discovery)."""
-    versions: set[str] = set(get_json(api_client, "/api").get("versions") or [])
+    versions: set[str] = set(get_json(http, "/api").get("versions") or [])
     resources: set[str] = set()
-    doc = get_json(api_client, "/apis", accept=AGGREGATED)
+    doc = get_json(http, "/apis", accept=AGGREGATED)
     if doc.get("kind") == "APIGroupDiscoveryList":
         for group in doc.get("items") or []:
             name = (group.get("metadata") or {}).get("name", "")
@@ -91,7 +77,7 @@ def discover(api_client: Any, crd_groups: set[str]) -> tuple[frozenset[str], fro
         for version in group.get("versions") or []:
             versions.add(version.get("groupVersion", ""))
             if group.get("name") in crd_groups:
-                listed = get_json(api_client, f"/apis/{version.get('groupVersion')}")
+                listed = get_json(http, f"/apis/{version.get('groupVersion')}")
                 resources.update(f"{r['name']}.{group['name']}" for r in listed.get("resources") or []
                                  if "/" not in r.get("name", ""))
     return frozenset(versions), frozenset(resources)
@@ -99,18 +85,19 @@ def discover(api_client: Any, crd_groups: set[str]) -> tuple[frozenset[str], fro
 
 def gather_facts(api_client: Any, needs: RequirementSet | None = None) -> ClusterFacts:
     """Read what ``needs`` checks (everything when ``None``) from the cluster."""
-    version = get_json(api_client, "/version").get("gitVersion", "")
+    http = KubeHttp(api_client)
+    version = get_json(http, "/version").get("gitVersion", "")
     want_nodes = needs is None or needs.min_nodes is not None or needs.per_node is not None or needs.total is not None
-    nodes = tuple(node_facts(o) for o in _list(api_client, "/api/v1/nodes")) if want_nodes else ()
+    nodes = tuple(node_facts(o) for o in _list(http, "/api/v1/nodes")) if want_nodes else ()
     group_versions: frozenset[str] = frozenset()
     resources: frozenset[str] = frozenset()
     if needs is None or needs.api_groups or needs.crds:
         crd_groups = {c.partition(".")[2] for c in (needs.crds if needs else ())}
-        group_versions, resources = discover(api_client, crd_groups)
+        group_versions, resources = discover(http, crd_groups)
     ingress = storage = ()
     if needs is None or needs.ingress_class is not None:
-        ingress = _classes(api_client, "/apis/networking.k8s.io/v1/ingressclasses", (INGRESS_DEFAULT,))
+        ingress = _classes(http, "/apis/networking.k8s.io/v1/ingressclasses", (INGRESS_DEFAULT,))
     if needs is None or needs.default_storage_class is not None:
-        storage = _classes(api_client, "/apis/storage.k8s.io/v1/storageclasses", STORAGE_DEFAULTS)
+        storage = _classes(http, "/apis/storage.k8s.io/v1/storageclasses", STORAGE_DEFAULTS)
     return ClusterFacts(version, tuple(sorted(nodes, key=lambda n: n.name)), group_versions, resources,
                         ingress, storage)

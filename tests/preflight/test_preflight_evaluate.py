@@ -211,3 +211,16 @@ def test_more_capacity_never_turns_a_met_check_unmet(nodes: list[NodeFacts], whi
     after = evaluate(VENDOR, replace(base, nodes=tuple(grown)), {})
     for b, a in zip(before.results, after.results, strict=True):
         assert a.ok or not b.ok, (b, a)
+
+
+def test_the_cli_table_marks_unmet_rows() -> None:
+    from specmerge.cli.preflight_cmd import table
+
+    facts = ClusterFacts("v1.36.3", (node("a", "2", "8Gi"),))
+    text = table(evaluate(PROFILES, facts, {}))
+    assert text.splitlines() == [
+        "CHECK               REQUIRED  FOUND                              OK",
+        "kubernetes version  >=1.21.0  v1.36.3                            yes",
+        "cpu total           >= 12     2 on 1 Ready, schedulable node(s)  NO",
+        "1 requirement(s) unmet (profile production)",
+    ]
