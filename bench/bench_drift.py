@@ -88,7 +88,7 @@ def versions(kube: Kube, objects: list[dict[str, Any]], ns: str) -> dict[str, st
     http, memo = KubeHttp(kube.api_client), DriftMemo()
     out = {}
     for obj in objects:
-        ref, path = object_path(http, memo, dict(obj), ns)
+        ref, path, _ = object_path(http, memo, obj, ns)
         out[str(ref)] = http.get(path)["metadata"]["resourceVersion"]
     return out
 

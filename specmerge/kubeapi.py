@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import urllib3
+
 APPLY_PATCH = "application/apply-patch+yaml"  # JSON is YAML: the body is sent as JSON
 
 
@@ -24,12 +26,17 @@ class KubeApiError(Exception):
         super().__init__(f"{method} {path}: {status} {reason}" if status else f"{method} {path}: {reason}")
 
 
-def _status_message(data: bytes) -> str:
+def _status_summary(data: bytes) -> str:
+    """The Status's reason and the fields its causes name - never its message, which can quote
+    an object's values (a Secret's, too)."""
     try:
         doc = json.loads(data)
     except ValueError:
         return ""
-    return str(doc.get("message") or "") if isinstance(doc, dict) else ""
+    if not isinstance(doc, dict):
+        return ""
+    fields = sorted({str(c.get("field")) for c in (doc.get("details") or {}).get("causes") or [] if c.get("field")})
+    return " ".join(filter(None, [str(doc.get("reason") or ""), ", ".join(fields)]))
 
 
 @dataclass
@@ -66,19 +73,13 @@ class KubeHttp:
             data = response.read()
         except ApiException as exc:
             raise KubeApiError(method, path, exc.status or 0, str(exc.reason or "").splitlines()[0]) from None
-        except OSError as exc:
+        except (OSError, urllib3.exceptions.HTTPError) as exc:
             raise KubeApiError(method, path, 0, f"cannot reach the cluster ({type(exc).__name__})") from None
-        except Exception as exc:
-            import urllib3
-
-            if isinstance(exc, urllib3.exceptions.HTTPError):
-                raise KubeApiError(method, path, 0, f"cannot reach the cluster ({type(exc).__name__})") from None
-            raise
         if response.status == 404 and missing_ok:
             return None
         if not 200 <= response.status < 300:
-            detail = _status_message(data)
-            raise KubeApiError(method, path, response.status, f"{response.reason}{': ' + detail if detail else ''}")
+            detail = _status_summary(data)
+            raise KubeApiError(method, path, response.status, f"{response.reason}{f' ({detail})' if detail else ''}")
         return json.loads(data) if data else None
 
     def get(self, path: str, **kwargs: Any) -> Any:

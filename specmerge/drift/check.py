@@ -58,8 +58,11 @@ def _resources(http: KubeHttp, memo: DriftMemo, api_version: str) -> dict[str, t
     return known
 
 
-def object_path(http: KubeHttp, memo: DriftMemo, obj: dict[str, Any], namespace: str) -> tuple[ObjectRef, str]:
-    """The object's ref (namespace filled in for namespaced kinds) and its REST path."""
+def object_path(
+    http: KubeHttp, memo: DriftMemo, obj: Mapping[str, Any], namespace: str
+) -> tuple[ObjectRef, str, dict[str, Any]]:
+    """The object's ref, its REST path, and the object as applied (a copy; the release
+    namespace filled in for namespaced kinds that name none)."""
     api_version, kind = str(obj.get("apiVersion", "")), str(obj.get("kind", ""))
     name = str((obj.get("metadata") or {}).get("name", ""))
     found = _resources(http, memo, api_version).get(kind)
@@ -69,9 +72,10 @@ def object_path(http: KubeHttp, memo: DriftMemo, obj: dict[str, Any], namespace:
     base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
     if namespaced:
         ns = (obj.get("metadata") or {}).get("namespace") or namespace
-        obj.setdefault("metadata", {})["namespace"] = ns
-        return ObjectRef(api_version, kind, ns, name), f"{base}/namespaces/{quote(ns)}/{plural}/{quote(name)}"
-    return ObjectRef(api_version, kind, None, name), f"{base}/{plural}/{quote(name)}"
+        applied = {**obj, "metadata": {**(obj.get("metadata") or {}), "namespace": ns}}
+        return (ObjectRef(api_version, kind, ns, name), f"{base}/namespaces/{quote(ns)}/{plural}/{quote(name)}",
+                applied)
+    return ObjectRef(api_version, kind, None, name), f"{base}/{plural}/{quote(name)}", dict(obj)
 
 
 def _fingerprint(desired: dict[str, Any], live: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -102,17 +106,16 @@ def check(
     pending: list[tuple[ObjectRef, str, dict[str, Any], dict[str, Any]]] = []
     try:
         for raw in objects:
-            obj = dict(raw)
-            ref, path = object_path(http, memo, obj, namespace)
+            ref, path, obj = object_path(http, memo, raw, namespace)
             live = http.get(path, missing_ok=True)
             if live is None:
                 memo.clean.pop(ref, None)
                 results.append(ObjectDrift(ref, "missing"))
                 continue
+            seen_manager = seen_manager or helm_manager(live)
             if memo.clean.get(ref) == _fingerprint(obj, live):
                 results.append(ObjectDrift(ref, "unchanged"))
                 continue
-            seen_manager = seen_manager or helm_manager(live)
             pending.append((ref, path, obj, live))
         for ref, path, obj, live in pending:
             manager = field_manager or helm_manager(live) or seen_manager or DEFAULT_MANAGER
@@ -148,8 +151,7 @@ def correct(
     recreated: list[ObjectRef] = []
     try:
         for raw in objects:
-            obj = dict(raw)
-            ref, path = object_path(http, memo, obj, namespace)
+            ref, path, obj = object_path(http, memo, raw, namespace)
             found = todo.get(ref)
             if found is None:
                 continue

@@ -50,6 +50,12 @@ def parse_quantity(text: Any, where: str) -> Decimal:
         raise RequirementsError(f"{where}: {exc}") from None
 
 
+def _known(raw: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
+    unknown = sorted(set(raw) - set(keys))
+    if unknown:
+        raise RequirementsError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(keys)})")
+
+
 def check_path(path: Any, where: str) -> str:
     """A dotted path into the effective spec (``ingress.enabled``), checked for syntax."""
     from ..core.paths import from_dotted
@@ -119,6 +125,7 @@ class RequirementSet:
 
     @staticmethod
     def parse(raw: Mapping[str, Any], where: str) -> RequirementSet:
+        _known(raw, SET_KEYS, where)
         version = raw.get("kubernetesVersion")
         if version is not None:
             from ..render.versions import ConstraintError, parse_constraint
@@ -163,6 +170,7 @@ class Requirements:
         """Check every set (base and profiles) now, so a bad block fails before any cluster call."""
         if not isinstance(raw, Mapping):
             raise RequirementsError(f"{where}: expected a map")
+        _known(raw, (*SET_KEYS, "profileValue", "defaultProfile", "profiles"), where)
         profiles = raw.get("profiles") or {}
         if not isinstance(profiles, Mapping) or not all(isinstance(p, Mapping) for p in profiles.values()):
             raise RequirementsError(f"{where}.profiles: expected a map of profile name -> checks")

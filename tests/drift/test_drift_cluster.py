@@ -13,7 +13,7 @@ import pytest
 from kubernetes import client
 
 from cluster.harness import Kube
-from specmerge.drift import DriftMemo, ObjectRef, check, correct, release_objects
+from specmerge.drift import DriftError, DriftMemo, ObjectRef, check, correct, release_objects
 
 CHART = Path(__file__).resolve().parents[1] / "cluster" / "testchart"
 
@@ -113,3 +113,18 @@ def test_a_foreign_label_that_helm_does_not_set_is_not_drift(kube: Kube, release
                                              field_manager="kubectl-edit")
     report = check(kube.api_client, release_objects(helm, "demo", ns), ns)
     assert states(report)["ConfigMap/demo-config"] == ("drifted", ("/data/message",))  # not /metadata/labels/team
+
+
+@pytest.mark.cluster
+def test_errors_name_the_object_but_never_echo_its_values(kube: Kube) -> None:
+    ns = kube.namespace("drifterr")
+    leaky = "s3cr3t value that must not leak"
+    bad = {"apiVersion": "v1", "kind": "ConfigMap",
+           "metadata": {"name": "leaky", "labels": {"token": leaky}}, "data": {}}
+    kube.core_v1.create_namespaced_config_map(ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="leaky")))
+    with pytest.raises(DriftError) as err:
+        check(kube.api_client, [bad], ns)
+    assert f"/api/v1/namespaces/{ns}/configmaps/leaky: 422" in str(err.value)
+    assert "metadata.labels" in str(err.value) and leaky not in str(err.value)
+    with pytest.raises(DriftError, match=r"Widget w: the cluster serves no Widget in example.com/v1"):
+        check(kube.api_client, [{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}], ns)

@@ -224,3 +224,10 @@ def test_the_cli_table_marks_unmet_rows() -> None:
         "cpu total           >= 12     2 on 1 Ready, schedulable node(s)  NO",
         "1 requirement(s) unmet (profile production)",
     ]
+
+
+def test_unknown_keys_are_refused_with_the_known_ones() -> None:
+    with pytest.raises(RequirementsError, match=r"requirements: unknown key\(s\) minNode \(known: kubernetesVersion"):
+        Requirements.parse({"minNode": 3})
+    with pytest.raises(RequirementsError, match=r"requirements.profiles.dev: unknown key\(s\) cpu"):
+        Requirements.parse({"profiles": {"dev": {"cpu": "2"}}})
