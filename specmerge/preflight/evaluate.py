@@ -31,8 +31,7 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
 
 def format_cpu(cores: Decimal) -> str:
     """Cores as people write them: ``4``, ``3.9``, ``0.25``."""
-    text = format(cores.quantize(Decimal("0.001")).normalize(), "f")
-    return text
+    return format(cores.quantize(Decimal("0.001")).normalize(), "f")
 
 
 def format_memory(size: Decimal) -> str:
@@ -115,8 +114,9 @@ def _node_rows(rs: RequirementSet, facts: ClusterFacts) -> list[CheckResult]:
             if ready:
                 smallest = min(ready, key=get)
                 found += f" (smallest: {smallest.name} {fmt(get(smallest))})"
+            # too few nodes at all is the nodes row's finding; this row fails when nodes are too small
             rows.append(CheckResult(f"{name} per node", f">= {fmt(need)} on {wanted} node(s)", found,
-                                    len(enough) >= wanted))
+                                    len(enough) >= min(wanted, len(ready))))
     if rs.total is not None:
         for name, get, fmt in _RESOURCES:
             need = getattr(rs.total, name)
