@@ -20,7 +20,7 @@ import typer
 from ..core.dump import to_json, to_yaml
 from ..core.loaders import read_text, yaml_layer
 from ..pipeline import plan
-from ..preflight import PreflightError, PreflightReport, Requirements, RequirementsError, preflight
+from ..preflight import PreflightError, PreflightReport, Requirements, RequirementsError, preflight, requirements_of
 from .errors import EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
 from .inputs import InputFlags, with_input_flags
 from .render_cmd import render_errors
@@ -39,16 +39,18 @@ def table(report: PreflightReport) -> str:
     return "\n".join(lines + [f"{verdict}{profile}"]) + "\n"
 
 
-def _requirements(path: Path | None, channel_block: dict[str, Any] | None, where: str) -> Requirements:
+def _requirements(path: Path | None, channel: Any) -> Requirements:
     try:
         if path is not None:
             source = f"file:{path}"
             return Requirements.parse(yaml_layer("requirements", source, read_text(path, source)).values, source)
-        if channel_block is None:
-            raise CliError(f"{where} has no requirements block: nothing to check (give --requirements FILE)")
-        return Requirements.parse(channel_block, f"{where} requirements")
+        found = requirements_of(channel) if channel is not None else None
     except RequirementsError as exc:
         raise CliError(str(exc)) from None
+    if found is None:
+        where = channel.locator if channel is not None else "--channel none"
+        raise CliError(f"{where} has no requirements block: nothing to check (give --requirements FILE)")
+    return found
 
 
 @handles_errors
@@ -79,9 +81,7 @@ def preflight_command(
     """
     check_output(output)
     p = plan(flags.plan_inputs(render=False))
-    channel = p.channel.locator if p.channel is not None else "no channel"
-    block = getattr(p.channel, "requirements", None)
-    req = _requirements(requirements, block, channel)
+    req = _requirements(requirements, p.channel)
     from kubernetes import config
     from kubernetes.config.config_exception import ConfigException
 

@@ -4,7 +4,11 @@ nodes, CPU, memory, APIs, CRDs, ingress and storage classes)?
 * :func:`evaluate` (pure): :class:`Requirements` x :class:`ClusterFacts` x effective values ->
   :class:`PreflightReport` of ``{check, required, found, ok}`` rows;
 * :func:`gather_facts`: the facts, read from the API server;
-* :func:`preflight`: both, for one ``kubernetes.client.ApiClient``.
+* :func:`preflight`: both, for one ``kubernetes.client.ApiClient``;
+* :func:`requirements_of`: the parsed block of a channel spec (``None`` when it has none).
+
+For a reconcile: ``req = requirements_of(plan.channel)``; when not ``None``,
+``preflight(api_client, req, plan.effective.full)`` and block the install while ``not .ok``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ from .model import (
 )
 
 
+def requirements_of(channel: Any) -> Requirements | None:
+    """The ``requirements`` of a channel spec (:class:`specmerge.channels.ChannelSpec`), parsed."""
+    block = getattr(channel, "requirements", None)
+    return None if block is None else Requirements.parse(block, f"{channel.locator} requirements")
+
+
 def preflight(
     api_client: Any, requirements: Requirements, values: Mapping[str, Any], profile: str | None = None
 ) -> PreflightReport:
@@ -39,5 +49,5 @@ def preflight(
 __all__ = [
     "CheckResult", "ClassFacts", "ClusterFacts", "NodeFacts", "PreflightError", "PreflightReport", "Requirements",
     "RequirementSet", "RequirementsError", "choose_profile", "evaluate", "format_cpu", "format_memory",
-    "gather_facts", "preflight",
+    "gather_facts", "preflight", "requirements_of",
 ]

@@ -158,3 +158,30 @@ def test_an_unreachable_cluster_is_a_clear_error(kube: Kube, tmp_path: Path, mon
     result = CliRunner().invoke(app, ["preflight", "--kubeconfig", str(dead), "--channel", "beta"])
     assert result.exit_code == 2
     assert "cannot reach the cluster" in result.stderr and kube.token not in result.stderr
+
+
+@pytest.mark.cluster
+def test_the_profile_comes_from_the_cr_and_bad_input_is_named(nodes: Kube, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    nginx_class(nodes)
+    add_node(nodes, "pf-small", "2", "8Gi")
+    cr = tmp_path / "cr.yaml"
+    cr.write_text("apiVersion: apps.wandb.com/v1\nkind: WeightsAndBiases\nmetadata: {name: demo}\n"
+                  "spec: {values: {_profile: dev}}\n")
+    code, doc = run(nodes, "--cr", str(cr))
+    assert (code, doc["profile"]) == (0, "dev"), doc
+    assert by_check(doc)["cpu total"] == {"check": "cpu total", "required": ">= 2",
+                                          "found": "2 on 1 Ready, schedulable node(s)", "ok": True}
+
+    stable = CliRunner().invoke(app, ["preflight", "--kubeconfig", str(nodes.kubeconfig), "--channel", "stable"])
+    assert stable.exit_code == 2 and "channel:stable@0.62.0 has no requirements block" in stable.stderr
+    own = tmp_path / "req.yaml"
+    own.write_text("minNodes: 2\n")
+    result = CliRunner().invoke(app, ["preflight", "--kubeconfig", str(nodes.kubeconfig), "--channel", "none",
+                                      "--chart", "tests/charts/agent", "--requirements", str(own)])
+    assert result.exit_code == 1 and "1 of 1" in result.stdout and "NO" in result.stdout
+    own.write_text("minNodes: two\n")
+    result = CliRunner().invoke(app, ["preflight", "--kubeconfig", str(nodes.kubeconfig), "--channel", "none",
+                                      "--chart", "tests/charts/agent", "--requirements", str(own)])
+    assert result.exit_code == 2 and f"file:{own}.minNodes: expected a whole number" in result.stderr
