@@ -3,8 +3,8 @@
 Per object (Flux's method, fluxcd/helm-controller ``internal/action/diff.go``):
 
 1. GET the live object (a 404 means it was deleted: ``missing``);
-2. skip it when its fingerprint ``(desired digest, uid, generation or resourceVersion)`` equals
-   the one the memo kept at its last clean check (``unchanged``);
+2. skip it when its fingerprint ``(desired digest, uid, generation + labels/annotations, or
+   resourceVersion)`` equals the one the memo kept at its last clean check (``unchanged``);
 3. otherwise server-side apply the desired object as a dry run (``dryRun=All``), with force,
    as Helm's field manager - read from the live object's ``managedFields`` (the Apply manager
    that owns Helm's ``meta.helm.sh/release-name`` annotation);
@@ -79,9 +79,14 @@ def object_path(
 
 
 def _fingerprint(desired: dict[str, Any], live: Mapping[str, Any]) -> tuple[str, str, str]:
+    """What must be unchanged to skip the dry run. ``generation`` moves on spec edits only (not
+    on status churn), so the labels and annotations are fingerprinted beside it: an edit of
+    metadata alone is seen too. Objects without a generation use their resourceVersion."""
     meta = live.get("metadata") or {}
-    mark = f"g{meta['generation']}" if meta.get("generation") is not None else f"rv{meta.get('resourceVersion')}"
-    return digest(desired), str(meta.get("uid")), mark
+    if meta.get("generation") is None:
+        return digest(desired), str(meta.get("uid")), f"rv{meta.get('resourceVersion')}"
+    marks = digest([meta.get("labels"), meta.get("annotations")])
+    return digest(desired), str(meta.get("uid")), f"g{meta['generation']}:{marks}"
 
 
 def _apply(http: KubeHttp, path: str, obj: dict[str, Any], manager: str, dry_run: bool) -> Any:

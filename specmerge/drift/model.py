@@ -71,7 +71,7 @@ class Correction:
 @dataclass
 class DriftMemo:
     """What a caller keeps between checks (in memory): per object, the fingerprint of its last
-    clean check ``(desired digest, uid, generation or resourceVersion)``, and the discovery
+    clean check ``(desired digest, uid, generation with labels/annotations, or resourceVersion)``, and the discovery
     answers (kind -> resource) so later passes need no discovery requests."""
 
     clean: dict[ObjectRef, tuple[str, str, str]] = field(default_factory=dict)

@@ -128,3 +128,18 @@ def test_errors_name_the_object_but_never_echo_its_values(kube: Kube) -> None:
     assert "metadata.labels" in str(err.value) and leaky not in str(err.value)
     with pytest.raises(DriftError, match=r"Widget w: the cluster serves no Widget in example.com/v1"):
         check(kube.api_client, [{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}], ns)
+
+
+@pytest.mark.cluster
+def test_a_metadata_only_edit_is_seen_through_the_memo(kube: Kube, release: tuple[str, Any]) -> None:
+    ns, helm = release
+    objects = release_objects(helm, "demo", ns)
+    memo = DriftMemo()
+    assert check(kube.api_client, objects, ns, memo).ok
+    apps = client.AppsV1Api(kube.api_client)
+    before = apps.read_namespaced_deployment("demo-app", ns).metadata.generation
+    apps.patch_namespaced_deployment("demo-app", ns, {"metadata": {"labels": {"app.kubernetes.io/name": "other"}}},
+                                     field_manager="kubectl-label")
+    assert apps.read_namespaced_deployment("demo-app", ns).metadata.generation == before  # no spec change
+    report = check(kube.api_client, objects, ns, memo)
+    assert states(report)["Deployment/demo-app"] == ("drifted", ("/metadata/labels/app.kubernetes.io~1name",))
