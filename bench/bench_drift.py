@@ -157,7 +157,8 @@ def main() -> None:
         f"kube-apiserver {kube.kube_version} + etcd (tests/cluster harness) on 127.0.0.1, client in the same "
         f"machine. One release of {args.objects} objects ({counts['cm']} ConfigMaps, {counts['secret']} Secrets, "
         f"{counts['svc']} Services, {counts['deploy']} Deployments), installed with helm-python-sdk in "
-        f"{install_ms:.0f} ms. Medians of {args.repeat} runs where repeated.",
+        f"{install_ms:.0f} ms. Medians of {args.repeat} runs where repeated; the 2 cores are shared with other "
+        "jobs, so the spread (min/max) is mostly the machine's.",
         "",
         "| check | requests | ms per check |",
         "| --- | --- | ---: |",
