@@ -135,8 +135,8 @@ def check(
     except KubeApiError as exc:
         raise DriftError(str(exc)) from None
     manager = field_manager or seen_manager
-    missing = [ObjectDrift(r.ref, r.state, r.paths, manager) if r.state == "missing" else r for r in results]
-    return DriftReport(tuple(sorted(missing, key=lambda r: r.ref)), dict(http.requests))
+    final = [ObjectDrift(r.ref, r.state, r.paths, manager) if r.state == "missing" else r for r in results]
+    return DriftReport(tuple(sorted(final, key=lambda r: r.ref)), dict(http.requests))
 
 
 def correct(
