@@ -273,7 +273,7 @@ def test_channel_envelope(release: str) -> None:
     assert (meta["channel"], meta["version"]) == (channel, version)
     assert meta["releaseId"].startswith("rel-") and meta["releaseId"].endswith(f"-{channel}-{version}")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", meta["publishedAt"])
-    assert set(spec) == {"metadata", "chart", "values"}
+    assert set(spec) - {"requirements"} == {"metadata", "chart", "values"}  # requirements: optional (preflight)
     assert spec["chart"] == {"path": "charts/platform"}
     assert (REPO / spec["chart"]["path"] / "Chart.yaml").is_file()
 

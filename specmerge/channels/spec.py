@@ -56,6 +56,7 @@ class ChannelSpec:
     metadata: dict[str, Any] = field(repr=False)
     chart: dict[str, Any] = field(repr=False)
     values: dict[str, Any] = field(repr=False)
+    requirements: dict[str, Any] | None = field(default=None, repr=False)  # preflight (specmerge.preflight)
 
     @property
     def channel(self) -> str:
@@ -84,7 +85,8 @@ class ChannelSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The envelope as plain JSON data (a deep copy)."""
-        return copy.deepcopy({"metadata": self.metadata, "chart": self.chart, "values": self.values})
+        doc = {"metadata": self.metadata, "chart": self.chart, "values": self.values}
+        return copy.deepcopy(doc if self.requirements is None else {**doc, "requirements": self.requirements})
 
     def canonical_json(self) -> str:
         """Sorted, compact JSON of the envelope: stable bytes for digests and ETags."""
@@ -143,4 +145,5 @@ def parse_channel_spec(text_or_dict: str | bytes | Mapping[str, Any], source: st
         raise ChannelSpecError(
             source, f"not a valid channel spec ({len(lines)} {noun}): " + "; ".join(lines), lines
         )
-    return ChannelSpec(metadata=doc["metadata"], chart=doc["chart"], values=doc["values"])
+    return ChannelSpec(metadata=doc["metadata"], chart=doc["chart"], values=doc["values"],
+                       requirements=doc.get("requirements"))

@@ -7,7 +7,8 @@ Sides (old -> new):
   releases of the embedded channel;
 * ``--live NS/NAME``: the live instance's last applied spec (``<name>-spec-active``) ->
   the spec it would get now (its ``<name>-spec-user`` Secret and CR, the channel, plus any
-  layer flags), read with the user's kubeconfig;
+  layer flags), read with the user's kubeconfig; plus a "drift" section: the Helm release
+  NAME's objects edited or deleted behind Helm's back (:mod:`specmerge.drift`);
 * ``--from-file SPEC``: a stored effective spec (JSON/YAML) -> the layer flags (or the
   flags after ``--``);
 * ``[flags] -- [flags]``: the layers before ``--`` -> the layers after it, both parsed
@@ -111,6 +112,7 @@ def diff_command(
     if right and (live or from_release or to_release):
         raise CliError("`-- <flags>` only goes with plain layer flags or --from-file")
     notes: tuple[str, ...] = ()
+    drift = None
     if from_release or to_release:
         if not (from_release and to_release):
             raise CliError("--from-release and --to-release go together")
@@ -134,7 +136,10 @@ def diff_command(
         new = plan_side(new_plan, f"desired {namespace}/{name}")
         old = _stored(instance.active, f"active {instance.active.locator}", new_plan, options, flags.airgapped)
         old_ns = new_ns = namespace
-        notes = instance.notes
+        from ..drift.live import live_drift
+
+        drift, drift_note = live_drift(namespace, name, kubeconfig, kube_context) if render else (None, "")
+        notes = instance.notes + ((drift_note,) if drift_note else ())
     else:
         if from_file is None and not right:
             raise CliError(
@@ -157,6 +162,7 @@ def diff_command(
         old, new, redactor, only=only, context=context,  # type: ignore[arg-type]
         old_namespace=old_ns, new_namespace=new_ns, notes=notes,
     )
+    result = replace(result, drift=drift)
     if output == "text":
         print_lines(diff_lines(result), colour=sys.stdout.isatty())
     else:

@@ -99,7 +99,8 @@ class DiffResult:
     warnings: tuple[WarningChange, ...] = ()
     manifests: tuple[ManifestChange, ...] | None = None
     notes: tuple[str, ...] = field(default=())
+    drift: Any = None  # a specmerge.drift.DriftReport (diff --live): the release's live objects vs Helm's
 
     @property
     def changed(self) -> bool:
-        return bool(self.values or self.warnings or self.manifests)
+        return bool(self.values or self.warnings or self.manifests or (self.drift is not None and not self.drift.ok))

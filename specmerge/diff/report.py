@@ -68,6 +68,7 @@ def diff_document(result: DiffResult) -> dict[str, Any]:
             for m in manifests
         ],
         "notes": list(result.notes),
+        **({"drift": result.drift.to_dict()} if result.drift is not None else {}),
     }
 
 
@@ -133,6 +134,10 @@ def diff_lines(result: DiffResult) -> list[Line]:
         for m in result.manifests:
             lines.append((f"{_MARK[m.change]} {m.resource} ({m.change})", _STYLE[m.change]))
             lines += [(l, _diff_style(l)) for l in m.diff.splitlines()]
+    if result.drift is not None and not result.drift.ok:
+        lines += [("", None), (f"Drift ({len(result.drift.drifted)} of {len(result.drift.objects)} objects):", "bold")]
+        for d in result.drift.drifted:
+            lines.append((f"~ {d.ref}: {', '.join(d.paths) or d.state}", "yellow"))
     lines.append(("", None))
     if not result.changed:
         lines.append(("No differences.", "bold"))
@@ -144,5 +149,7 @@ def diff_lines(result: DiffResult) -> list[Line]:
         m = doc["summary"]["manifests"]
         detail = ", ".join(f"{n} {k}" for k, n in m.items() if n)
         parts.append(f"manifests: {len(result.manifests)}" + (f" ({detail})" if detail else ""))
+    if result.drift is not None:
+        parts.append(f"drift: {len(result.drift.drifted)}")
     lines.append(("Summary: " + "; ".join(parts), "bold"))
     return lines
