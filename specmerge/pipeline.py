@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from .core import Effective, Layer, Redactor, Violation, compile_schema, merge, validate, yaml_layer
 from .core.merge import MergeWarning
 from .locations import repo_root
+from .render.guard import check_render
 from .render import (
     ChartCache,
     ChartRef,
@@ -118,14 +119,18 @@ def render_effective(
 ) -> dict[str, str]:
     """Render a valid effective spec with Helm's engine (``values``: its :func:`helm_values`,
     when the caller has them). A template error's text - a ``fail``/``required`` message can
-    quote a value - is scrubbed of the spec's secrets: the one place every renderer goes."""
+    quote a value - is scrubbed of the spec's secrets: the one place every renderer goes.
+    The render guard (:mod:`specmerge.render.guard`) then refuses objects that values, not
+    the chart, made (:class:`~specmerge.render.guard.ValuesAddStructure`)."""
+    values = values if values is not None else helm_values(effective, chart.values)
     try:
-        return render(chart, values if values is not None else helm_values(effective, chart.values), options,
-                      prevalidated=True)
+        rendered = render(chart, values, options, prevalidated=True)
     except RenderError as exc:
         redactor = Redactor(chart.schema)
         redactor.learn(effective.full)
         raise type(exc)(redactor.scrub(str(exc))) from None
+    check_render(chart, effective, values, rendered, lambda other: render(chart, other, options, prevalidated=True))
+    return rendered
 
 
 def bundled_chart_ref() -> PathRef:
