@@ -9,7 +9,7 @@ or ``showSecrets``); 404 no stored values; 412 stale ``If-Match``; 413 body over
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -27,7 +27,7 @@ from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
 from .metrics import Metrics
-from .middleware import BodyTooLarge, Guard, generic_500
+from .middleware import BodyTooLarge, Guard, Refusal, generic_500
 from .responses import FastJSONResponse as JSONResponse
 from .models import DNS_LABEL, VALUES_BODY, PreviewRequest, PreviewResponse, Problem, UserValues
 from .settings import ServiceSettings
@@ -36,6 +36,12 @@ from .store import BadInstance, Instance, StaleETag, Stored, StoreError, ValuesS
 from .values_edit import merge_patch, restore_placeholders
 
 MERGE_PATCH = "application/merge-patch+json"
+API_PREFIX = "/v1/"
+PRINCIPAL = "principal"  # the scope state key of the caller the guard authenticated
+UNAUTHENTICATED = "bearer token required"
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="specmerge"'}
+#: Helm's limit on release names (53): an instance name past it renders with the default.
+RELEASE_NAME_MAX = 53
 PREVIEW_THREADS = 1
 Namespace = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
 Name = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
@@ -81,6 +87,13 @@ def expected_etag(if_match: str | None, if_none_match: str | None, current: Stor
     return None
 
 
+def instance_render_options(inst: Instance) -> RenderOptions:
+    """How a console write is rendered before it is stored: the instance's name and namespace."""
+    if len(inst.name) <= RELEASE_NAME_MAX:
+        return RenderOptions(name=inst.name, namespace=inst.namespace)
+    return RenderOptions(namespace=inst.namespace)
+
+
 def create_app(service: Service) -> Guard:
     s = service.settings
     specs = Specs(service.resolver, service.store, service.metrics, s.channel)
@@ -113,13 +126,31 @@ def create_app(service: Service) -> Guard:
     app.add_exception_handler(Exception, generic_500)
 
     def who(request: Request) -> Principal:
+        known = request.scope.get("state", {}).get(PRINCIPAL)
+        if isinstance(known, Principal):  # the guard authenticated it before the body was read
+            return known
         try:
             principal = service.auth.authenticate(bearer(request.headers.get("authorization")))
         except AuthUnavailable as exc:
             raise HTTPProblem(503, str(exc)) from None
         if principal is None:
-            raise HTTPProblem(401, "bearer token required", {"WWW-Authenticate": 'Bearer realm="specmerge"'})
+            raise HTTPProblem(401, UNAUTHENTICATED, CHALLENGE)
         return principal
+
+    async def admit(scope: MutableMapping[str, Any]) -> Refusal | None:
+        """Authenticate an API request from its headers, before anything reads its body: a
+        caller without a valid token costs a header parse, never a 1 MiB JSON parse."""
+        if not str(scope.get("path", "")).startswith(API_PREFIX):
+            return None
+        header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"authorization"), None)
+        try:
+            principal = await run_in_threadpool(service.auth.authenticate, bearer(header))
+        except AuthUnavailable as exc:
+            return Refusal(503, str(exc))
+        if principal is None:
+            return Refusal(401, UNAUTHENTICATED, CHALLENGE)
+        scope.setdefault("state", {})[PRINCIPAL] = principal
+        return None
 
     def allowed(check: Callable[[], bool], what: str) -> None:
         try:
@@ -173,7 +204,12 @@ def create_app(service: Service) -> Guard:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"], responses={503: {"model": Problem}})
-    def readyz() -> JSONResponse:
+    def readyz(request: Request) -> JSONResponse:
+        """Ready or not; only an authenticated caller is told what (store, channel, paths)."""
+        try:
+            detailed = service.auth.authenticate(bearer(request.headers.get("authorization"))) is not None
+        except AuthUnavailable:
+            detailed = False
         problems = []
         try:
             service.store.ping()
@@ -186,7 +222,9 @@ def create_app(service: Service) -> Guard:
             problems.append(f"channel: {exc}")
             channel = None
         if problems:
-            return JSONResponse({"detail": problems}, status_code=503)
+            return JSONResponse({"detail": problems if detailed else "not ready"}, status_code=503)
+        if not detailed:
+            return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "ready", "store": repr(service.store), "channel": channel})
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
@@ -201,6 +239,7 @@ def create_app(service: Service) -> Guard:
     @app.post("/v1/preview", tags=["preview"], response_model=PreviewResponse,
               responses=_problem_responses(401, 403, 404, 413, 422, 503))
     async def preview(request: Request, body: PreviewRequest, showSecrets: bool = Query(False)) -> JSONResponse:
+        await json_body(request, "request:body")  # one rule for every body: duplicate keys are refused (400)
         return await anyio.to_thread.run_sync(run_preview, request, body, showSecrets, limiter=cpu)
 
     def run_preview(request: Request, body: PreviewRequest, showSecrets: bool) -> JSONResponse:
@@ -251,6 +290,11 @@ def create_app(service: Service) -> Guard:
             if p.violations:
                 raise HTTPProblem(422, "the would-be effective spec is invalid; nothing stored",
                                   violations=violations_list(p.violations, p.redactor()))
+            try:  # a write that cannot render would break every later preview and reconcile
+                specs.render(p, instance_render_options(inst))
+            except RenderError as exc:
+                raise HTTPProblem(422, f"the would-be spec does not render; nothing stored: {exc}",
+                                  layer="user", source=service.store.locator(inst)) from None
             stored = service.store.put(inst, new, expected)
             return values_response(inst, stored, False)
 
@@ -296,4 +340,4 @@ def create_app(service: Service) -> Guard:
 
         return await run_in_threadpool(write, request, inst, build, True)
 
-    return Guard(app, service.metrics, s.body_limit, s.request_timeout)
+    return Guard(app, service.metrics, s.body_limit, s.request_timeout, admit)
