@@ -34,7 +34,10 @@ from .paths import Path, to_dotted, to_pointer
 from .secrets import spellings
 
 MAX_BYTES = 16 * 1024 * 1024
-MAX_DEPTH = 256
+#: The one nesting limit (maps and lists) for every input: files, --set-json, request bodies,
+#: and values that arrive already parsed (a CR from the apiserver, see :func:`too_deep`).
+#: Well inside what the validator, the YAML reader and Helm handle.
+MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 1_000_000
 
 SET_KINDS: tuple[str, ...] = ("set-json", "set", "set-string", "set-file", "set-literal")
@@ -47,6 +50,30 @@ class LayerInputError(ValueError):
         self.source, self.reason, self.line, self.col = source, message, line, col
         where = source if line is None else f"{source}:{line}" + (f":{col}" if col else "")
         super().__init__(f"{where}: {message}")
+
+
+class TooDeep(LayerInputError):
+    """Input nested deeper than :data:`MAX_DEPTH` (a request gets 422, the CLI exit 2)."""
+
+    def __init__(self, source: str, line: int | None = None, col: int | None = None):
+        super().__init__(source, TOO_DEEP, line, col)
+
+
+TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
+
+
+def too_deep(values: Any) -> Path | None:
+    """The path of the first value nested deeper than :data:`MAX_DEPTH` in already-parsed
+    values, or ``None``. Iterative: it cannot itself hit Python's recursion limit."""
+    stack: list[tuple[Path, Any]] = [((), values)]
+    while stack:
+        path, node = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        items = node.items() if isinstance(node, Mapping) else enumerate(node) if isinstance(node, list) else ()
+        last = len(path) == MAX_DEPTH  # any child of this node is one level too deep
+        stack.extend((path + (k,), v) for k, v in items if last or isinstance(v, (Mapping, list)))
+    return None
 
 
 def _timestamp_as_text(constructor: Any, node: Any) -> str:
@@ -114,7 +141,7 @@ def _plain(source: str, root: Any, text: str | None) -> dict[str, Any]:
 
     def size(node: Any, path: Path, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise LayerInputError(source, f"nesting deeper than {MAX_DEPTH} levels", *where(path))
+            raise TooDeep(source, *where(path))
         if not isinstance(node, (Mapping, list)):
             return 1
         key = id(node)
@@ -192,7 +219,7 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     except YAMLError as exc:
         raise _yaml_error(source, exc) from None
     except RecursionError:
-        raise LayerInputError(source, f"nesting deeper than {MAX_DEPTH} levels") from None
+        raise TooDeep(source) from None
     return _plain(source, root, text)
 
 
@@ -245,7 +272,7 @@ def parse_json(text: str, source: str, *, allow_nan: bool = False) -> dict[str, 
     except json.JSONDecodeError as exc:
         raise LayerInputError(source, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
-        raise LayerInputError(source, f"nesting deeper than {MAX_DEPTH} levels") from None
+        raise TooDeep(source) from None
     if not isinstance(root, dict):  # `null` too: it is not "no values" (a PUT of null must not wipe them)
         raise LayerInputError(source, f"the top level must be a JSON object, not {type_name(root)}", 1, 1)
     problem = json_problem(root, allow_nan=allow_nan)

@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..channels import ChannelRequest, ChannelRequestError, ChannelUnavailable, Resolver
-from ..core import LayerInputError, Redactor, parse_json, to_pointer
+from ..core import LayerInputError, Redactor, TooDeep, parse_json, to_pointer
 from ..core.report import violations_list
 from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart
@@ -306,6 +306,8 @@ def create_app(service: Service) -> Guard:
             return parse_json(raw.decode("utf-8"), source)
         except UnicodeDecodeError:
             raise HTTPProblem(400, "body is not UTF-8") from None
+        except TooDeep as exc:
+            raise HTTPProblem(422, f"body: {exc.reason}") from None
         except LayerInputError as exc:
             raise HTTPProblem(400, f"body: {exc.reason}") from None
 

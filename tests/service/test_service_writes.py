@@ -84,3 +84,13 @@ def test_readyz_tells_an_anonymous_caller_only_ready_or_not(server: Server, api:
     assert anon.json() == {"status": "ready"}
     assert str(server.store) not in anon.text
     assert str(server.store) in api.get("/readyz").text
+
+
+def test_a_body_nested_past_the_one_limit_is_a_clean_422(api: httpx.Client, instance: str) -> None:
+    for depth in (201, 256):
+        deep = ('{"a":' * depth + "1" + "}" * depth).encode()
+        r = api.put(values_url(instance), content=deep, headers={"If-None-Match": "*", "Content-Type": "application/json"})
+        assert r.status_code == 422 and "deeper than 200" in r.json()["detail"], r.text
+        r = api.post("/v1/preview", content=b'{"user":' + deep + b"}", headers={"Content-Type": "application/json"})
+        assert r.status_code == 422 and "deeper than 200" in r.text, r.text
+    assert api.get(values_url(instance)).status_code == 404
