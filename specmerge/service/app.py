@@ -9,6 +9,7 @@ or ``showSecrets``); 404 no stored values; 412 stale ``If-Match``; 413 body over
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ from ..core.report import violations_list
 from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
+from .limits import Deadline, DeadlinePassed, TooMuchWork, check_leaves
 from .metrics import Metrics
 from .middleware import BodyTooLarge, Guard, Refusal, generic_500
 from .responses import FastJSONResponse as JSONResponse
@@ -35,6 +37,7 @@ from .specs import InstanceNotFound, PreviewInputs, Specs
 from .store import BadInstance, Instance, StaleETag, Stored, StoreError, ValuesStore
 from .values_edit import merge_patch, restore_placeholders
 
+log = logging.getLogger("specmerge.service")
 MERGE_PATCH = "application/merge-patch+json"
 API_PREFIX = "/v1/"
 PRINCIPAL = "principal"  # the scope state key of the caller the guard authenticated
@@ -172,6 +175,11 @@ def create_app(service: Service) -> Guard:
             return fn()
         except InstanceNotFound as exc:
             raise HTTPProblem(404, str(exc)) from None
+        except TooMuchWork as exc:
+            raise HTTPProblem(422, str(exc)) from None
+        except DeadlinePassed as exc:
+            log.warning("work stopped at its deadline: %s", exc)
+            raise HTTPProblem(504, str(exc)) from None
         except StaleETag:
             raise HTTPProblem(412, "the stored values changed since they were read (stale If-Match)") from None
         except (ChannelRequestError, ChannelUnavailable, LayerInputError) as exc:
@@ -237,12 +245,14 @@ def create_app(service: Service) -> Guard:
 
     # -- preview -----------------------------------------------------------------------
     @app.post("/v1/preview", tags=["preview"], response_model=PreviewResponse,
-              responses=_problem_responses(401, 403, 404, 413, 422, 503))
+              responses=_problem_responses(400, 401, 403, 404, 413, 422, 503, 504))
     async def preview(request: Request, body: PreviewRequest, showSecrets: bool = Query(False)) -> JSONResponse:
         await json_body(request, "request:body")  # one rule for every body: duplicate keys are refused (400)
-        return await anyio.to_thread.run_sync(run_preview, request, body, showSecrets, limiter=cpu)
+        deadline = Deadline.after(s.request_timeout)
+        return await anyio.to_thread.run_sync(run_preview, request, body, showSecrets, deadline, limiter=cpu)
 
-    def run_preview(request: Request, body: PreviewRequest, showSecrets: bool) -> JSONResponse:
+    def run_preview(request: Request, body: PreviewRequest, showSecrets: bool, deadline: Deadline) -> JSONResponse:
+        deadline.check("the preview started")  # it waited its turn past the timeout: nobody is listening
         principal = who(request)
         inst = instance(body.instance.namespace, body.instance.name) if body.instance else None
         if inst is not None:
@@ -258,7 +268,9 @@ def create_app(service: Service) -> Guard:
             options=RenderOptions(name=body.render.releaseName, namespace=body.render.namespace),
             provenance=body.provenance,
         )
-        return JSONResponse(guarded(lambda: specs.preview(inputs, reveal)))
+        guarded(lambda: check_leaves([body.operator, body.user, body.cr, *(o.values for o in body.overrides)],
+                                     s.max_leaves, "the preview request"))
+        return JSONResponse(guarded(lambda: specs.preview(inputs, reveal, deadline)))
 
     # -- console values ----------------------------------------------------------------
     path = "/v1/instances/{namespace}/{name}/user-values"
@@ -283,6 +295,7 @@ def create_app(service: Service) -> Guard:
                 raise InstanceNotFound(f"no console values stored for {inst}")
             expected = expected_etag(request.headers.get("if-match"), request.headers.get("if-none-match"), current)
             new, unresolved = restore_placeholders(build(current), current.values if current else None)
+            check_leaves([new], s.max_leaves, "the console values")
             if unresolved:
                 raise HTTPProblem(422, "redacted placeholders that stand for no stored value",
                                   placeholders=[to_pointer(p) for p in unresolved])
