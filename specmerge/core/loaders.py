@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path as FsPath
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -230,13 +230,16 @@ def yaml_layer(name: str, source: str, text: str) -> Layer:
 
 
 def read_text(path: str | os.PathLike[str], source: str) -> str:
-    """A file's text, refusing files over :data:`MAX_BYTES` before reading them."""
-    p = FsPath(path)
+    """A file's text, refusing files over :data:`MAX_BYTES`: a regular file by its size before
+    reading it, anything else (``/dev/zero``, a pipe) by reading at most one byte more."""
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise LayerInputError(source, f"file is {size} bytes, over the {MAX_BYTES} byte limit")
-        data = p.read_bytes()
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_BYTES:
+                raise LayerInputError(source, f"file is {size} bytes, over the {MAX_BYTES} byte limit")
+            data = f.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise LayerInputError(source, f"file is over the {MAX_BYTES} byte limit")
     except LayerInputError:
         raise
     except OSError as exc:
@@ -399,6 +402,23 @@ def _split_unescaped(expr: str) -> list[str]:
     return [p for p in out if p]
 
 
+def _check_set_files(expression: str) -> None:
+    """Helm reads ``--set-file`` files itself, whole: each must be a regular file within
+    :data:`MAX_BYTES` (``/dev/zero`` would never end; a pipe has no size to check)."""
+    for key, path in _pairs("set-file", expression):
+        if not path:
+            continue
+        where = f"set:--set-file {key}"
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            raise LayerInputError(where, f"cannot read file: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise LayerInputError(where, "not a regular file (a device or pipe cannot be size-checked)")
+        if st.st_size > MAX_BYTES:
+            raise LayerInputError(where, f"file is {st.st_size} bytes, over the {MAX_BYTES} byte limit")
+
+
 def set_layer(kind: str, expressions: Sequence[str], name: str = "set") -> Layer:
     """One layer from all ``--<kind>`` flags, parsed into one map as Helm does."""
     if kind not in SET_KINDS:
@@ -411,6 +431,8 @@ def set_layer(kind: str, expressions: Sequence[str], name: str = "set") -> Layer
     else:
         chunks = list(expressions)
     for chunk in chunks:
+        if kind == "set-file":
+            _check_set_files(chunk)
         try:
             parsed = _strvals(kind, chunk)
         except Exception as exc:  # helm_python raises HelmValuesError/HelmIOError subclasses

@@ -98,3 +98,32 @@ def test_a_20001_element_list_does_not_leave_the_sensitivity_memo_full() -> None
     later = ("mysql", "password")
     assert redactor.is_sensitive(later)
     assert _memo(SCHEMA).answers.get(later) is True
+
+
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_explain_of_an_unparsable_path_exits_2_without_a_traceback() -> None:
+    result = _cli("explain", "a[")
+    assert result.exit_code == 2 and "cannot parse path" in result.stderr and "Traceback" not in result.output
+
+
+def test_explain_json_is_json_even_for_a_nan_value(tmp_path: Path) -> None:
+    f = tmp_path / "v.yaml"
+    f.write_text("a: .nan\nb: -.inf\n")
+
+    def strict(token: str) -> Any:
+        raise AssertionError(f"{token} is not JSON")
+
+    for args in (["explain", "-o", "json", "a"], ["explain", "-o", "json", "--all"]):
+        result = _cli(*args, "-f", str(f))
+        assert result.exit_code == 0, result.stderr
+        json.loads(result.stdout, parse_constant=strict)
+    assert json.loads(_cli("explain", "-o", "json", "a", "-f", str(f)).stdout)["winner"]["value"] == ".nan"
+
+
+@pytest.mark.parametrize("args", [["-f", "/dev/zero"], ["--set-file", "a=/dev/zero"]])
+def test_endless_files_are_refused_by_a_bounded_read(args: list[str]) -> None:
+    result = _cli("render", *args)
+    assert result.exit_code == 2 and ("byte limit" in result.stderr or "not a regular file" in result.stderr)
