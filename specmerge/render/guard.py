@@ -25,11 +25,11 @@ name):
    (a value used as a name is allowed: the chart printed it there; ``trunc`` is allowed
    for). A difference is reported for the tainted values whose token the differing
    template printed (all tainted values when none did, e.g. through ``tpl``).
-4. **Kinds.** Whatever the values, every object's kind must be one the chart's templates
-   spell literally (``kind: Deployment`` lines, subcharts included). A chart whose
-   templates compute a kind (``kind: {{ ... }}``) skips this check. This also covers a
-   reference render the tokens make fail (a template that ``fail``\ s on a token): then
-   only this check applies.
+4. **Kinds.** When there are tainted values, every object's kind must also be one the
+   chart's templates spell literally (a ``kind:`` key in block, flow or JSON style,
+   subcharts included); a chart whose templates compute a kind (``kind: {{ ... }}``) skips
+   this check. It is checked first (cheap) and is what is left when the tokens make the
+   reference render fail (a template that ``fail``\ s on a token).
 
 What the guard does not see: a template that decodes a value into structure
 (``b64dec``/``fromJson`` of an inert-looking string) can still add objects of kinds the
@@ -165,7 +165,8 @@ def _copy(node: Any) -> Any:
 
 # --- what the chart's templates can emit ------------------------------------------------
 
-_KIND = re.compile(r"(?m)^[ \t]*(?:-[ \t]+)?kind:[ \t]*(.*?)[ \t]*$")
+# a `kind` key anywhere (block, flow or JSON style); its value up to the end of the scalar
+_KIND = re.compile(r"""(?:^|[\s{,])["']?kind["']?[ \t]*:[ \t]*("[^"\n]*"|'[^'\n]*'|[^\s,}#]*)""")
 _LITERAL_KIND = re.compile(r"""["']?([A-Za-z][A-Za-z0-9]*)["']?""")
 _KINDS: OrderedDict[str, frozenset[str] | None] = OrderedDict()
 _KINDS_LOCK = threading.Lock()
@@ -188,7 +189,10 @@ def chart_kinds(chart: LoadedChart) -> frozenset[str] | None:
     kinds: set[str] | None = set()
     for text in _templates(chart.chart):
         for m in _KIND.finditer(text):
-            lit = _LITERAL_KIND.fullmatch(m.group(1).split(" #")[0].strip())
+            value = m.group(1)
+            if not value or value.startswith(("|", ">")):
+                continue  # a `kind:` map key or block text (a CRD's schema), not an object's kind
+            lit = _LITERAL_KIND.fullmatch(value)
             if lit is None:
                 kinds = None
                 break
@@ -297,10 +301,12 @@ def check_render(
     Helm values of ``effective``) has objects the chart would not make from inert values.
     ``render_reference(values)`` renders other values the same way (same chart, release
     and capabilities). See the module docstring."""
-    docs = documents(rendered)
     marks = tainted(effective, values)
+    if not marks:  # inert values cannot add structure (module docstring): the render is the reference
+        return
+    docs = documents(rendered)
     findings = _kind_findings(docs, chart_kinds(chart), marks)
-    if marks and not findings:
+    if not findings:
         try:
             reference = render_reference(with_tokens(values, marks))
         except RenderError:
