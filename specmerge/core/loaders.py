@@ -276,8 +276,8 @@ def parse_json(text: str, source: str, *, allow_nan: bool = False) -> dict[str, 
         raise LayerInputError(source, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise TooDeep(source) from None
-    if not isinstance(root, dict):  # `null` too: it is not "no values" (a PUT of null must not wipe them)
-        raise LayerInputError(source, f"the top level must be a JSON object, not {type_name(root)}", 1, 1)
+    if root is None:  # JSON `null` is not "no values" (as an empty YAML file is): a PUT of null must not wipe them
+        raise LayerInputError(source, "the top level must be a map of values, not null", 1, 1)
     problem = json_problem(root, allow_nan=allow_nan)
     if problem is not None:
         raise LayerInputError(source, f"{to_pointer(problem[0])}: {problem[1]}")
