@@ -143,8 +143,8 @@ def create_app(service: Service) -> Guard:
     async def admit(scope: MutableMapping[str, Any]) -> Refusal | None:
         """Authenticate an API request from its headers, before anything reads its body: a
         caller without a valid token costs a header parse, never a 1 MiB JSON parse."""
-        if not str(scope.get("path", "")).startswith(API_PREFIX):
-            return None
+        if not str(scope.get("path", "")).startswith(API_PREFIX) or scope.get("method") == "OPTIONS":
+            return None  # not the API, or a CORS preflight (browsers send it without credentials)
         header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"authorization"), None)
         try:
             principal = await run_in_threadpool(service.auth.authenticate, bearer(header))

@@ -17,13 +17,15 @@ from service_harness import Server, start_server, stop_server
 
 HEADER_TIMEOUT = 1.0
 MAX_CONNECTIONS = 16
+ORIGIN = "https://console.example.com"
 
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("serve-limits")
     config = tmp / "serve.yaml"
-    config.write_text(f"header_timeout: {HEADER_TIMEOUT}\nidle_timeout: 2\nmax_connections: {MAX_CONNECTIONS}\n")
+    config.write_text(f"header_timeout: {HEADER_TIMEOUT}\nidle_timeout: 2\nmax_connections: {MAX_CONNECTIONS}\n"
+                      f"cors_origins: ['{ORIGIN}']\n")
     s = start_server(tmp, "--config", str(config))
     yield s
     stop_server(s)
@@ -91,3 +93,11 @@ def test_settings_refuse_nonsense_limits(tmp_path: Path) -> None:
         load_settings(None, no_auth=True, header_timeout=0.0)
     with pytest.raises(SettingsError, match="max_connections"):
         load_settings(None, no_auth=True, max_connections=0)
+
+
+def test_a_cors_preflight_is_answered_though_it_carries_no_token(limited: Server) -> None:
+    """Authentication before the body must not refuse a browser's credential-less preflight."""
+    r = httpx.options(f"{limited.url}/v1/preview", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+                                                             "Access-Control-Request-Headers": "authorization"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == ORIGIN
+    assert httpx.post(f"{limited.url}/v1/preview", json={}, headers={"Origin": ORIGIN}).status_code == 401
