@@ -9,6 +9,9 @@ holds a descriptor for ever, and a few hundred exhaust them. :class:`LimitedHTTP
 * a **header timeout**: from the moment a connection opens, or the first byte of a next
   request arrives, the request's headers must be complete within ``header_timeout``
   seconds, else the connection is closed (a stalled body is the app's request timeout);
+* a **header size cap**: more than :data:`MAX_HEADER_BYTES` received while a request's
+  headers are incomplete closes the connection (httptools keeps every header line it is
+  sent, so endless headers would otherwise grow memory until the timeout);
 * a **connection cap**: a connection past ``max_connections`` is closed as it opens, so
   stalled clients cannot take every descriptor.
 
@@ -30,6 +33,7 @@ from .settings import ServiceSettings
 HEADER_TIMEOUT_ATTR = "specmerge_header_timeout"
 MAX_CONNECTIONS_ATTR = "specmerge_max_connections"
 DEFAULT_HEADER_TIMEOUT = 10.0
+MAX_HEADER_BYTES = 64 * 1024
 PROTOCOL = f"{__name__}:LimitedHTTPProtocol"
 
 
@@ -41,6 +45,7 @@ class LimitedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         self.header_timeout: float = getattr(config, HEADER_TIMEOUT_ATTR, DEFAULT_HEADER_TIMEOUT)
         self.max_connections: int | None = getattr(config, MAX_CONNECTIONS_ATTR, None)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._header_bytes = 0
 
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
@@ -70,9 +75,13 @@ class LimitedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
         before = self.cycle
         if self._between_requests():
             self._arm()
+            self._header_bytes += len(data)
         super().data_received(data)
         if self.cycle is not before:  # a new request's headers are complete
             self._disarm()
+            self._header_bytes = 0
+        elif self._header_bytes > MAX_HEADER_BYTES and self._between_requests() and not self.transport.is_closing():
+            self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

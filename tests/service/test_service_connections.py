@@ -101,3 +101,19 @@ def test_a_cors_preflight_is_answered_though_it_carries_no_token(limited: Server
                                                              "Access-Control-Request-Headers": "authorization"})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == ORIGIN
     assert httpx.post(f"{limited.url}/v1/preview", json={}, headers={"Origin": ORIGIN}).status_code == 401
+
+
+def test_endless_header_lines_are_cut_off(server: Server) -> None:
+    """httptools keeps every header line: past 64 KiB of unfinished headers the connection is
+    closed, so the sender meets a closed socket long before it has sent 48 MiB (well within
+    the default 10 s header timeout of this server)."""
+    line = b"X-Junk: " + b"j" * 1000 + b"\r\n"
+    with _connect(server) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        sent = 0
+        try:
+            for sent in range(48 * 1024):
+                sock.sendall(line)
+        except OSError:  # reset by the server
+            pass
+    assert sent < 24 * 1024, f"{sent} KiB of header lines were accepted"  # kernel buffers hold a few MiB
