@@ -21,9 +21,9 @@ name):
    so the chart's control flow (``eq .Values.x "s3"``, ``if .Values.enabled``) is the same.
 3. **Compare.** Per template, the real render must have the same number of documents, of
    the same kinds in the same order, and every object's ``metadata.name`` and
-   ``metadata.namespace`` must be the reference's with each token put back as its value
-   (a value used as a name is allowed: the chart printed it there; ``trunc`` is allowed
-   for). A difference is reported for the tainted values whose token the differing
+   ``metadata.namespace`` must be the reference's, except that where the reference has a
+   token the value was printed (a value used as a name is allowed: the chart put it there,
+   ``trunc`` and suffixes included), so only the chart's text before the token must match. A difference is reported for the tainted values whose token the differing
    template printed (all tainted values when none did, e.g. through ``tpl``).
 4. **Kinds.** When there are tainted values, every object's kind must also be one the
    chart's templates spell literally (a ``kind:`` key in block, flow or JSON style,
@@ -233,22 +233,16 @@ def _objects(docs: Iterable[Document]) -> dict[str, list[_Object]]:
     return {t: [o for _, o in sorted(objs, key=lambda io: io[0])] for t, objs in by_template.items()}
 
 
-def _restored(text: str | None, marks: Sequence[Tainted]) -> str | None:
-    if text is None:
-        return None
-    for m in marks:
-        if m.token in text:
-            text = text.replace(m.token, m.text)
-    return text
-
-
 def _same_name(real: str | None, reference: str | None, marks: Sequence[Tainted]) -> bool:
-    expected = _restored(reference, marks)
-    if real == expected:
+    """Whether ``real`` is the name the chart makes: the reference's exactly, or, where the
+    reference printed a token, the chart's own text before it followed by anything (the value
+    was printed there, possibly cut by ``trunc`` and followed by the chart's suffix)."""
+    if real == reference:
         return True
-    # a name the chart truncated (`trunc 63 | trimSuffix "-"`): the real one is a prefix
-    return (real is not None and expected is not None and len(expected) > len(real) >= 1
-            and expected.startswith(real) and reference != expected)
+    if real is None or reference is None:
+        return False
+    at = [i for i in (reference.find(m.token) for m in marks) if i >= 0]
+    return bool(at) and real.startswith(reference[:min(at)])
 
 
 def _compare(real: dict[str, list[_Object]], reference: dict[str, list[_Object]],

@@ -5,6 +5,8 @@ bundled chart refuses such values in its schema and quotes what it prints."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +139,46 @@ def test_bundled_chart_quotes_names_so_a_hostile_value_stays_one_scalar() -> Non
                                               layer_from_values("user", "u", {"worker": {"enabled": True}})]),
                                 RenderOptions())
     assert len(documents(rendered)) == len(documents(baseline))
+
+
+def _string_leaves(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _string_leaves(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _string_leaves(v, path + (i,))
+    elif isinstance(node, str):
+        yield path
+
+
+def test_the_bundled_chart_prints_every_string_value_as_one_scalar() -> None:
+    """Schema bypassed, every string the values hold (every optional block switched on) set
+    in turn to a text that would add a Namespace if printed raw: the render has no object the
+    defaults do not have, and the guard never has to step in (the templates quote)."""
+    chart = load_chart(bundled_chart_ref())
+    on = {"worker": {"enabled": True},
+          "ingress": {"className": "nginx", "hosts": ["h"], "tls": [{"secretName": "s", "hosts": ["h"]}],
+                      "annotations": {"a": "b"}},
+          "app": {"pdb": {"enabled": True, "maxUnavailable": "1"}, "autoscaling": {"enabled": True},
+                  "extraEnv": [{"name": "A", "value": "b"}], "podAnnotations": {"a": "b"}, "podLabels": {"a": "b"},
+                  "service": {"annotations": {"a": "b"}}, "serviceAccount": {"annotations": {"a": "b"}}},
+          "global": {"imagePullSecrets": [{"name": "p"}], "commonLabels": {"a": "b"}}}
+    full = merge([layer_from_values("chart", chart.locator, chart.values), layer_from_values("user", "u", on)]).values
+    hostile = "x\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: pwn\n"
+
+    def kinds(values: dict[str, Any]) -> set[str]:
+        effective = merge([layer_from_values("chart", chart.locator, chart.values), layer_from_values("user", "u", values)])
+        return {d.kind or "" for d in documents(render_effective(chart, effective, RenderOptions()))}
+
+    baseline = kinds(full)
+    checked = 0
+    for path in _string_leaves(full):
+        values = copy.deepcopy(full)
+        node = values
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = hostile
+        assert kinds(values) <= baseline, path  # existingSecret set drops a Secret: fewer is fine
+        checked += 1
+    assert checked > 40

@@ -198,7 +198,7 @@ spec:
       containers:
         - name: {{ .component }}
           image: {{ include "platform.image" (dict "root" $root "image" $c.image) | quote }}
-          imagePullPolicy: {{ $c.image.pullPolicy }}
+          imagePullPolicy: {{ $c.image.pullPolicy | quote }}
           {{- if eq .component "worker" }}
           args:
             - worker
@@ -268,7 +268,7 @@ metadata:
     {{- toYaml . | nindent 4 }}
   {{- end }}
 spec:
-  type: {{ $c.service.type }}
+  type: {{ $c.service.type | quote }}
   selector:
     {{- include "platform.componentSelectorLabels" . | nindent 4 }}
   ports:
@@ -331,6 +331,15 @@ spec:
 {{- end }}
 {{- end }}
 
+{{/* An int-or-percent field: a number, or a string of digits, as a number; anything else quoted. */}}
+{{- define "platform.intOrPercent" -}}
+{{- if and (kindIs "string" .) (not (regexMatch "^[0-9]+$" .)) }}
+{{- quote . }}
+{{- else }}
+{{- . }}
+{{- end }}
+{{- end }}
+
 {{- define "platform.pdb" -}}
 {{- $pdb := (index .root.Values .component).pdb }}
 {{- if $pdb.enabled }}
@@ -343,9 +352,9 @@ metadata:
     {{- include "platform.componentLabels" . | nindent 4 }}
 spec:
   {{- if $pdb.maxUnavailable }}
-  maxUnavailable: {{ $pdb.maxUnavailable }}
+  maxUnavailable: {{ include "platform.intOrPercent" $pdb.maxUnavailable }}
   {{- else }}
-  minAvailable: {{ $pdb.minAvailable }}
+  minAvailable: {{ include "platform.intOrPercent" $pdb.minAvailable }}
   {{- end }}
   selector:
     matchLabels:
