@@ -48,10 +48,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml.error import YAMLError
+import yaml
 
 from ..core import Effective, Layer
-from ..core.loaders import load_yaml_1_1
 from ..core.paths import Path, get_at, to_dotted
 from .errors import RenderError
 from .manifests import Document, documents
@@ -217,13 +216,18 @@ class _Object:
     namespace: str | None
 
 
+# Names are read as the apiserver's client reads manifests (YAML 1.1, a repeated key's last
+# value wins), with libyaml: ~8x faster than the pure-Python reader on a chart's documents.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _objects(docs: Iterable[Document]) -> dict[str, list[_Object]]:
     """Per template, its documents' kind, name and namespace, in template order."""
     by_template: dict[str, list[tuple[int, _Object]]] = {}
     for d in docs:
         try:
-            obj = load_yaml_1_1(d.text)
-        except (YAMLError, RecursionError):
+            obj = yaml.load(d.text, Loader=_Loader)  # noqa: S506 (a safe loader)
+        except (yaml.YAMLError, RecursionError):
             obj = None
         meta = obj.get("metadata") if isinstance(obj, dict) else None
         meta = meta if isinstance(meta, dict) else {}
