@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from specmerge.core import layer_from_values
 from specmerge.pipeline import PlanInputs, bundled_chart_ref, plan, render_effective
-from specmerge.render import PathRef, RenderOptions, TemplateError, documents, load_chart
+from specmerge.render import PathRef, RenderOptions, TemplateError, documents, helm_values, load_chart
 from specmerge.render.guard import ValuesAddStructure, inert
 from specmerge.core import merge
 
@@ -182,3 +182,22 @@ def test_the_bundled_chart_prints_every_string_value_as_one_scalar() -> None:
         assert kinds(values) <= baseline, path  # existingSecret set drops a Secret: fewer is fine
         checked += 1
     assert checked > 40
+
+
+def test_when_the_reference_render_fails_the_kinds_check_still_refuses() -> None:
+    """A chart may ``fail`` on a token where the real value passes: then the guard has only
+    the kinds the chart's templates spell, and a ClusterRoleBinding is not among them."""
+    from specmerge.render import render
+    from specmerge.render.guard import check_render
+
+    chart = load_chart(CHART)
+    effective = merge([layer_from_values("chart", chart.locator, chart.values),
+                       layer_from_values("user", "request:user", {"name": CRB})])
+    values = helm_values(effective, chart.values)
+    rendered = render(chart, values, RenderOptions(), prevalidated=True)
+
+    def failing(_: dict[str, Any]) -> dict[str, str]:
+        raise TemplateError("the chart refuses the token")
+
+    with pytest.raises(ValuesAddStructure, match="ClusterRoleBinding"):
+        check_render(chart, effective, values, rendered, failing)
