@@ -14,11 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specmerge.core import layer_from_values
+from specmerge.core import layer_from_values, merge
 from specmerge.pipeline import PlanInputs, bundled_chart_ref, plan, render_effective
 from specmerge.render import PathRef, RenderOptions, TemplateError, documents, helm_values, load_chart
 from specmerge.render.guard import ValuesAddStructure, inert
-from specmerge.core import merge
 
 from renderkit import run_cli
 
