@@ -71,11 +71,25 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return status
 
 
-async def _load(url: str, body: dict[str, Any], duration: float, concurrency: int) -> tuple[list[float], int]:
+#: In a --distinct body, this value is replaced by the request's number (same width), so no
+#: two requests send the same body and no cache keyed by content can answer one.
+MARK = "request-000000000"
+
+
+def _distinct(body: dict[str, Any]) -> dict[str, Any]:
+    user = dict(body.get("user") or {})
+    app = dict(user.get("app") or {})
+    app["podAnnotations"] = {**(app.get("podAnnotations") or {}), "bench/request": MARK}
+    return {**body, "user": {**user, "app": app}}
+
+
+async def _load(url: str, body: dict[str, Any], duration: float, concurrency: int,
+                distinct: bool = False) -> tuple[list[float], int]:
     host, port = url.removeprefix("http://").split(":")
-    payload = json.dumps(body).encode()
+    payload = json.dumps(_distinct(body) if distinct else body).encode()
     raw = (f"POST /v1/preview HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n"
            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload
+    counter = iter(range(10**9))
     latencies: list[float] = []
     errors = 0
     end = time.perf_counter() + duration
@@ -86,7 +100,8 @@ async def _load(url: str, body: dict[str, Any], duration: float, concurrency: in
         try:
             while time.perf_counter() < end:
                 t0 = time.perf_counter()
-                status = await _request(reader, writer, raw)
+                request = raw.replace(MARK.encode(), f"request-{next(counter):09d}".encode()) if distinct else raw
+                status = await _request(reader, writer, request)
                 latencies.append(time.perf_counter() - t0)
                 errors += status != 200
         finally:
@@ -96,10 +111,10 @@ async def _load(url: str, body: dict[str, Any], duration: float, concurrency: in
     return latencies, errors
 
 
-def measure(url: str, name: str, workers: int, concurrency: int, duration: float) -> Row:
+def measure(url: str, name: str, workers: int, concurrency: int, duration: float, distinct: bool = False) -> Row:
     body = SCENARIOS[name]
-    asyncio.run(_load(url, body, 1.0, max(2, concurrency)))  # warm-up: chart load, caches, every worker
-    lat, errors = asyncio.run(_load(url, body, duration, concurrency))
+    asyncio.run(_load(url, body, 1.0, max(2, concurrency), distinct))  # warm-up: chart load, caches, every worker
+    lat, errors = asyncio.run(_load(url, body, duration, concurrency, distinct))
     if not lat:
         raise SystemExit(f"{name}: no request finished in {duration:g} s")
     lat.sort()
@@ -209,6 +224,8 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2", help="comma-separated `serve --workers` values")
     ap.add_argument("--scenario", default="all", choices=["all", *SCENARIOS])
     ap.add_argument("--write", type=Path, help="write the markdown report here")
+    ap.add_argument("--distinct", action="store_true",
+                    help="every request's body differs (a numbered pod annotation): no content-keyed cache hits")
     args = ap.parse_args()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
@@ -220,7 +237,7 @@ def main() -> None:
         try:
             for name in names:
                 for conc in (int(c) for c in args.concurrency.split(",")):
-                    r = measure(server.url, name, workers, conc, args.duration)
+                    r = measure(server.url, name, workers, conc, args.duration, args.distinct)
                     rows.append(r)
                     print(f"{name:28} {workers:>3} {conc:>4} {r.rps:>8.1f} {r.p50:>8.1f} {r.p99:>8.1f} {r.errors:>6}",
                           flush=True)

@@ -27,8 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .core import Effective, Layer, Redactor, Violation, compile_schema, merge, validate, yaml_layer
+from .core.loaders import too_deep
+from .core.memo import Memo
 from .core.merge import MergeWarning
 from .locations import repo_root
+from .render.guard import check_render
 from .render import (
     ChartCache,
     ChartRef,
@@ -118,14 +121,18 @@ def render_effective(
 ) -> dict[str, str]:
     """Render a valid effective spec with Helm's engine (``values``: its :func:`helm_values`,
     when the caller has them). A template error's text - a ``fail``/``required`` message can
-    quote a value - is scrubbed of the spec's secrets: the one place every renderer goes."""
+    quote a value - is scrubbed of the spec's secrets: the one place every renderer goes.
+    The render guard (:mod:`specmerge.render.guard`) then refuses objects that values, not
+    the chart, made (:class:`~specmerge.render.guard.ValuesAddStructure`)."""
+    values = values if values is not None else helm_values(effective, chart.values)
     try:
-        return render(chart, values if values is not None else helm_values(effective, chart.values), options,
-                      prevalidated=True)
+        rendered = render(chart, values, options, prevalidated=True)
     except RenderError as exc:
         redactor = Redactor(chart.schema)
         redactor.learn(effective.full)
         raise type(exc)(redactor.scrub(str(exc))) from None
+    check_render(chart, effective, values, rendered, lambda other: render(chart, other, options, prevalidated=True))
+    return rendered
 
 
 def bundled_chart_ref() -> PathRef:
@@ -141,7 +148,7 @@ def choose_chart_ref(inputs: PlanInputs) -> ChartRef:
     return bundled_chart_ref()
 
 
-_CHART_LAYERS: dict[str, Layer] = {}
+_CHART_LAYERS: Memo[str, Layer] = Memo(32)  # per chart digest; a CR may name any chart
 _CHART_LAYERS_LOCK = threading.Lock()
 
 
@@ -158,7 +165,7 @@ def chart_layer(chart: LoadedChart) -> Layer:
     else:
         layer = Layer("chart", chart.locator, chart.values)
     with _CHART_LAYERS_LOCK:
-        return _CHART_LAYERS.setdefault(chart.digest, layer)
+        return _CHART_LAYERS.get(chart.digest) or _CHART_LAYERS.put(chart.digest, layer)
 
 
 def gather_layers(inputs: PlanInputs, chart: LoadedChart) -> tuple[Layer, ...]:
@@ -187,7 +194,7 @@ def _violations(effective: Effective, schema: Mapping[str, Any] | None) -> tuple
     The compiled schema answers "any error?" first: attribution and masking (which walk the
     whole spec) only run when there is something to report.
     """
-    if schema is None or not compile_schema(schema).errors(effective.values):
+    if schema is None or (too_deep(effective.values) is None and not compile_schema(schema).errors(effective.values)):
         return ()
     return tuple(validate(effective, schema, Redactor(schema)))
 

@@ -88,7 +88,10 @@ def explain_command(
             doc = {"paths": [chain_dict(c, redactor) for c in chains]}
             sys.stdout.write(to_json(doc) if output == "json" else to_yaml(doc))
         raise typer.Exit(EXIT_OK)
-    chain = eff.explain(path or "")
+    try:
+        chain = eff.explain(path or "")
+    except ValueError as exc:  # not a dotted path or JSON Pointer
+        raise CliError(f"PATH: {exc}") from None
     if output == "text":
         sys.stdout.write(explain_text(chain, redactor) + "\n")
     else:

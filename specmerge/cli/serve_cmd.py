@@ -51,7 +51,7 @@ def serve_command(
     log_level: Annotated[str, typer.Option("--log-level", help="Python log level.")] = "INFO",
 ) -> None:
     """Serve the HTTP API. Prints one line with the URL, then serves until interrupted."""
-    from ..channels.server import bind, serve
+    from ..channels.server import bind
     from ..service import create_app, load_settings
     from ..service.build import build_service
     from ..service.settings import SettingsError
@@ -82,9 +82,13 @@ def serve_command(
 
         run_workers(settings, sock, settings.workers, log_level)
         return
+    import uvicorn
+
+    from ..service.connections import server_config
+
     app = create_app(service)
     gc.freeze()  # the long-lived startup objects need no more GC scans: fewer long pauses under load
-    serve(app, sock)  # type: ignore[arg-type]
+    uvicorn.Server(server_config(app, settings)).run(sockets=[sock])
 
 
 __all__ = ["serve_command"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import re
 from typing import Any
 
@@ -65,5 +66,21 @@ def to_yaml(data: Any) -> str:
     return text
 
 
+#: JSON has no NaN or infinities: they are written as YAML spells them (what Helm reads).
+_NON_FINITE = {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float) and not math.isfinite(data):
+        return _NON_FINITE[str(data)]
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, default=str) + "\n"
+    """Indented JSON that any JSON parser reads: a NaN or infinity (a YAML ``.nan`` value)
+    is written as the string YAML spells it, never as the invalid token ``NaN``."""
+    return json.dumps(_finite(data), indent=2, default=str, allow_nan=False) + "\n"

@@ -24,9 +24,9 @@ import functools
 import json
 import math
 import os
+import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path as FsPath
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -38,7 +38,10 @@ from .paths import Path, to_dotted, to_pointer
 from .secrets import spellings
 
 MAX_BYTES = 16 * 1024 * 1024
-MAX_DEPTH = 256
+#: The one nesting limit (maps and lists) for every input: files, --set-json, request bodies,
+#: and values that arrive already parsed (a CR from the apiserver, see :func:`too_deep`).
+#: Well inside what the validator, the YAML reader and Helm handle.
+MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 1_000_000
 
 SET_KINDS: tuple[str, ...] = ("set-json", "set", "set-string", "set-file", "set-literal")
@@ -51,6 +54,30 @@ class LayerInputError(ValueError):
         self.source, self.reason, self.line, self.col = source, message, line, col
         where = source if line is None else f"{source}:{line}" + (f":{col}" if col else "")
         super().__init__(f"{where}: {message}")
+
+
+class TooDeep(LayerInputError):
+    """Input nested deeper than :data:`MAX_DEPTH` (a request gets 422, the CLI exit 2)."""
+
+    def __init__(self, source: str, line: int | None = None, col: int | None = None):
+        super().__init__(source, TOO_DEEP, line, col)
+
+
+TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
+
+
+def too_deep(values: Any) -> Path | None:
+    """The path of the first value nested deeper than :data:`MAX_DEPTH` in already-parsed
+    values, or ``None``. Iterative: it cannot itself hit Python's recursion limit."""
+    stack: list[tuple[Path, Any]] = [((), values)]
+    while stack:
+        path, node = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        items = node.items() if isinstance(node, Mapping) else enumerate(node) if isinstance(node, list) else ()
+        last = len(path) == MAX_DEPTH  # any child of this node is one level too deep
+        stack.extend((path + (k,), v) for k, v in items if last or isinstance(v, (Mapping, list)))
+    return None
 
 
 def _timestamp_as_text(constructor: Any, node: Any) -> str:
@@ -134,7 +161,7 @@ def _plain(source: str, root: Any, text: str | None) -> dict[str, Any]:
 
     def size(node: Any, path: Path, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise LayerInputError(source, f"nesting deeper than {MAX_DEPTH} levels", *where(path))
+            raise TooDeep(source, *where(path))
         if not isinstance(node, (Mapping, list)):
             return 1
         key = id(node)
@@ -212,7 +239,7 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     except YAMLError as exc:
         raise _yaml_error(source, exc) from None
     except RecursionError:
-        raise LayerInputError(source, f"nesting deeper than {MAX_DEPTH} levels") from None
+        raise TooDeep(source) from None
     return _plain(source, root, text)
 
 
@@ -223,13 +250,16 @@ def yaml_layer(name: str, source: str, text: str) -> Layer:
 
 
 def read_text(path: str | os.PathLike[str], source: str) -> str:
-    """A file's text, refusing files over :data:`MAX_BYTES` before reading them."""
-    p = FsPath(path)
+    """A file's text, refusing files over :data:`MAX_BYTES`: a regular file by its size before
+    reading it, anything else (``/dev/zero``, a pipe) by reading at most one byte more."""
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise LayerInputError(source, f"file is {size} bytes, over the {MAX_BYTES} byte limit")
-        data = p.read_bytes()
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_BYTES:
+                raise LayerInputError(source, f"file is {size} bytes, over the {MAX_BYTES} byte limit")
+            data = f.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise LayerInputError(source, f"file is over the {MAX_BYTES} byte limit")
     except LayerInputError:
         raise
     except OSError as exc:
@@ -265,7 +295,9 @@ def parse_json(text: str, source: str, *, allow_nan: bool = False) -> dict[str, 
     except json.JSONDecodeError as exc:
         raise LayerInputError(source, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
-        raise LayerInputError(source, f"nesting deeper than {MAX_DEPTH} levels") from None
+        raise TooDeep(source) from None
+    if root is None:  # JSON `null` is not "no values" (as an empty YAML file is): a PUT of null must not wipe them
+        raise LayerInputError(source, "the top level must be a map of values, not null", 1, 1)
     problem = json_problem(root, allow_nan=allow_nan)
     if problem is not None:
         raise LayerInputError(source, f"{to_pointer(problem[0])}: {problem[1]}")
@@ -390,6 +422,23 @@ def _split_unescaped(expr: str) -> list[str]:
     return [p for p in out if p]
 
 
+def _check_set_files(expression: str) -> None:
+    """Helm reads ``--set-file`` files itself, whole: each must be a regular file within
+    :data:`MAX_BYTES` (``/dev/zero`` would never end; a pipe has no size to check)."""
+    for key, path in _pairs("set-file", expression):
+        if not path:
+            continue
+        where = f"set:--set-file {key}"
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            raise LayerInputError(where, f"cannot read file: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise LayerInputError(where, "not a regular file (a device or pipe cannot be size-checked)")
+        if st.st_size > MAX_BYTES:
+            raise LayerInputError(where, f"file is {st.st_size} bytes, over the {MAX_BYTES} byte limit")
+
+
 def set_layer(kind: str, expressions: Sequence[str], name: str = "set") -> Layer:
     """One layer from all ``--<kind>`` flags, parsed into one map as Helm does."""
     if kind not in SET_KINDS:
@@ -402,6 +451,8 @@ def set_layer(kind: str, expressions: Sequence[str], name: str = "set") -> Layer
     else:
         chunks = list(expressions)
     for chunk in chunks:
+        if kind == "set-file":
+            _check_set_files(chunk)
         try:
             parsed = _strvals(kind, chunk)
         except Exception as exc:  # helm_python raises HelmValuesError/HelmIOError subclasses

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias
 
+from .memo import Memo
+
 Key: TypeAlias = str | int
 Path: TypeAlias = tuple[Key, ...]
 
@@ -30,18 +32,19 @@ def short(path: Path) -> bool:
 
 # Both spellings are pure functions of a (hashable) path, and a service spells the same
 # chart's paths on every request: remembered, they cost a dict lookup. Only short paths are
-# kept, and no more than _SPELLINGS of each (then new ones are computed each time).
+# kept, at most _SPELLINGS of each; a full memo starts again (core.memo), so a request with a
+# huge list cannot leave it full of its own paths for good.
 _SPELLINGS = 1 << 14
-_POINTERS: dict[Path, str] = {}
-_DOTTED: dict[Path, str] = {}
+_POINTERS: Memo[Path, str] = Memo(_SPELLINGS)
+_DOTTED: Memo[Path, str] = Memo(_SPELLINGS)
 
 
-def _remembered(table: dict[Path, str], path: Path, spell: Callable[[Path], str]) -> str:
+def _remembered(table: Memo[Path, str], path: Path, spell: Callable[[Path], str]) -> str:
     hit = table.get(path)
     if hit is None:
         hit = spell(path)
-        if len(table) < _SPELLINGS and short(path):
-            table[path] = hit
+        if short(path):
+            table.put(path, hit)
     return hit
 
 

@@ -90,9 +90,9 @@ def _resolve_ref(root: Mapping[str, Any], ref: str) -> Mapping[str, Any] | None:
 class _Memo:
     """``path -> sensitive`` for one schema object. A loaded chart's schema is shared and never
     mutated (charts are cached by digest), so an answer stays true; the memo holds the schema
-    so its ``id`` is not reused while the memo lives, and stops growing at :data:`_MEMO_PATHS`
-    short paths (list indexes and request keys make the path space unbounded; beyond it the
-    walk simply runs again). Bounded by count: at most 16 schemas x 20,000 paths of <= 32 keys
+    so its ``id`` is not reused while the memo lives, and starts again when it holds
+    :data:`_MEMO_PATHS` short paths (list indexes and request keys make the path space
+    unbounded: a memo that stopped growing would stay full of one request's paths). Bounded by count: at most 16 schemas x 20,000 paths of <= 32 keys
     and <= 256 characters (tens of MB at worst)."""
 
     __slots__ = ("schema", "answers")
@@ -102,7 +102,9 @@ class _Memo:
         self.answers: dict[Path, bool] = {}
 
     def remember(self, path: Path, answer: bool) -> None:
-        if len(self.answers) < _MEMO_PATHS and short(path):  # long keys are not kept: see paths.short
+        if short(path):  # long keys are not kept: see paths.short
+            if len(self.answers) >= _MEMO_PATHS:  # full: start again, never stay full (core.memo)
+                self.answers.clear()
             self.answers[path] = answer
 
 

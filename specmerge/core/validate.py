@@ -25,6 +25,7 @@ from typing import Any
 import jsonschema_rs
 
 from .layer import Layer
+from .loaders import TOO_DEEP, too_deep
 from .merge import Effective, chain
 from .paths import Path, resolve_pointer, to_dotted, to_pointer
 from .secrets import Redactor
@@ -159,7 +160,12 @@ def validate_values(
     layers: Sequence[Layer] = (),
     redactor: Redactor | None = None,
 ) -> list[Violation]:
-    """All violations of ``values`` against ``schema``, attributed over ``layers``."""
+    """All violations of ``values`` against ``schema``, attributed over ``layers``. Values
+    nested deeper than :data:`~.loaders.MAX_DEPTH` are one violation, not a validator crash."""
+    deep = too_deep(values)
+    if deep is not None:
+        layer, source = _attribute(layers, deep)
+        return [Violation(to_pointer(deep), TOO_DEEP, "maxDepth", layer, source)]
     compiled = compile_schema(schema)
     errors = compiled.errors(values)
     if not errors:  # the common case: no attribution, no masking walk

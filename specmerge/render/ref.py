@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from .errors import ChartRefError
 
@@ -60,7 +60,7 @@ class RepoRef:
     password: str | None = field(default=None, repr=False)
 
     def describe(self) -> str:
-        return f"repo:{self.url} {self.name}@{self.version}"
+        return f"repo:{shown_url(self.url)} {self.name}@{self.version}"
 
     @property
     def auth(self) -> tuple[str, str] | None:
@@ -89,10 +89,36 @@ ChartRef = PathRef | RepoRef | OciRef
 
 
 def secrets_of(ref: ChartRef) -> list[str]:
-    """The credential strings of ``ref``, for scrubbing free text (errors from Helm, HTTP)."""
+    """The credential strings of ``ref``, for scrubbing free text (errors from Helm, HTTP):
+    user name, password, and a repository URL's query (``?token=...``) and its values."""
     if isinstance(ref, PathRef):
         return []
-    return [s for s in (ref.password, ref.username) if s]
+    found = [s for s in (ref.password, ref.username) if s]
+    if isinstance(ref, RepoRef):
+        query = urlsplit(ref.url).query
+        found += [query] if query else []
+        found += [v for _, v in parse_qsl(query, keep_blank_values=True) if len(v) >= 3]
+    return found
+
+
+def shown_url(url: str) -> str:
+    """``url`` as messages show it: its query (a repository token, a signed URL) hidden."""
+    parts = urlsplit(url)
+    if not parts.query and not parts.fragment:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "<redacted>" if parts.query else "", ""))
+
+
+def resolve_reference_url(base: str, reference: str) -> str:
+    """Helm's ``repo.ResolveReferenceURL``: an absolute ``reference`` as it is; a relative one
+    against ``base`` taken as a directory, with ``base``'s query (a repository token) kept.
+    ``https://h/charts?token=t`` + ``index.yaml`` is ``https://h/charts/index.yaml?token=t``."""
+    if urlsplit(reference).scheme:
+        return reference
+    parts = urlsplit(base)
+    directory = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + "/", "", ""))
+    resolved = urlsplit(urljoin(directory, reference))
+    return urlunsplit((resolved.scheme, resolved.netloc, resolved.path, parts.query, resolved.fragment))
 
 
 def _string(raw: Mapping[str, Any], key: str, form: str, where: str) -> str | None:

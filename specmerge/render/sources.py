@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import helm_python as helm
 import httpx
@@ -42,7 +42,7 @@ import httpx
 from ..core import LayerInputError, parse_yaml
 from .cache import ChartCache, sha256_digest
 from .errors import ChartSourceError
-from .ref import ChartRef, OciRef, PathRef, RepoRef, secrets_of
+from .ref import ChartRef, OciRef, PathRef, RepoRef, resolve_reference_url, secrets_of, shown_url
 from .versions import ConstraintError, best_match, is_exact
 
 HTTP_TIMEOUT = 15.0
@@ -276,20 +276,23 @@ def _load_path(ref: PathRef) -> LoadedChart:
 # --- chart repositories -----------------------------------------------------------------
 
 
-def _http_error(where: str, url: str, exc: Exception) -> ChartSourceError:
+def _http_error(where: str, url: str, exc: Exception, query: str = "") -> ChartSourceError:
     kind = type(exc).__name__
+    detail = str(exc).replace(query, "<redacted>") if query else str(exc)
     if isinstance(exc, httpx.TimeoutException):
         return ChartSourceError(f"{where}: timed out after {HTTP_TIMEOUT:g}s fetching {url}")
     if isinstance(exc, httpx.ConnectError):
-        return ChartSourceError(f"{where}: cannot reach {url}: connection failed ({exc})")
-    return ChartSourceError(f"{where}: cannot fetch {url}: {kind}: {exc}")
+        return ChartSourceError(f"{where}: cannot reach {url}: connection failed ({detail})")
+    return ChartSourceError(f"{where}: cannot fetch {url}: {kind}: {detail}")
 
 
-def _get(client: httpx.Client, url: str, where: str, auth: tuple[str, str] | None, what: str) -> bytes:
+def _get(client: httpx.Client, fetched: str, where: str, auth: tuple[str, str] | None, what: str) -> bytes:
+    url = shown_url(fetched)  # what messages say: the query (a token) hidden
     try:
-        resp = client.get(url, auth=auth)
+        resp = client.get(fetched, auth=auth)
     except httpx.HTTPError as exc:
-        raise _http_error(where, url, exc) from None
+        query = urlsplit(fetched).query
+        raise _http_error(where, url, exc, query) from None
     except httpx.InvalidURL:  # e.g. an index entry's download URL; its text may hold credentials
         raise ChartSourceError(f"{where}: {what}: not a valid URL") from None
     if resp.status_code in (401, 403):
@@ -361,11 +364,11 @@ def _load_repo(ref: RepoRef, cache: ChartCache, offline: bool) -> LoadedChart:
     hit = _cached(cache, ref, offline)
     if hit is not None:
         return hit
-    index_url = ref.url + "/index.yaml"
+    index_url = resolve_reference_url(ref.url, "index.yaml")
     with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=True) as client:
         raw = _get(client, index_url, where, ref.auth, "index")
         try:
-            index = parse_yaml(raw.decode("utf-8", "replace"), index_url)
+            index = parse_yaml(raw.decode("utf-8", "replace"), shown_url(index_url))
         except LayerInputError as exc:
             raise ChartSourceError(f"{where}: unreadable index.yaml: {exc}") from None
         entry = resolve_repo_entry(index, ref)
@@ -376,15 +379,15 @@ def _load_repo(ref: RepoRef, cache: ChartCache, offline: bool) -> LoadedChart:
         expected = f"sha256:{expected}" if isinstance(expected, str) and ":" not in expected else expected
         data = cache.get(expected) if isinstance(expected, str) and expected.startswith("sha256:") else None
         if data is None:
-            chart_url = urljoin(ref.url + "/", urls[0])
+            chart_url = resolve_reference_url(ref.url, urls[0])
             same_host = urlsplit(chart_url).netloc == urlsplit(ref.url).netloc
             data = _get(client, chart_url, where, ref.auth if same_host else None, "chart archive")
             if isinstance(expected, str) and expected.startswith("sha256:") and sha256_digest(data) != expected:
                 raise ChartSourceError(
-                    f"{where}: archive {chart_url} has digest {sha256_digest(data)}, the index says {expected}"
+                    f"{where}: archive {shown_url(chart_url)} has digest {sha256_digest(data)}, the index says {expected}"
                 )
             if not data.startswith(_GZIP_MAGIC):
-                raise ChartSourceError(f"{where}: {chart_url} is not a .tgz archive")
+                raise ChartSourceError(f"{where}: {shown_url(chart_url)} is not a .tgz archive")
     return _store(cache, ref, data)
 
 

@@ -9,7 +9,8 @@ or ``showSecrets``); 404 no stored values; 412 stale ``If-Match``; 413 body over
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -21,13 +22,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..channels import ChannelRequest, ChannelRequestError, ChannelUnavailable, Resolver
-from ..core import LayerInputError, Redactor, parse_json, to_pointer
+from ..core import LayerInputError, Redactor, TooDeep, parse_json, to_pointer
 from ..core.report import violations_list
 from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
+from .limits import Deadline, DeadlinePassed, TooMuchWork, check_leaves
 from .metrics import Metrics
-from .middleware import BodyTooLarge, Guard, generic_500
+from .middleware import BodyTooLarge, Guard, Refusal, generic_500
 from .responses import FastJSONResponse as JSONResponse
 from .models import DNS_LABEL, VALUES_BODY, PreviewRequest, PreviewResponse, Problem, UserValues
 from .settings import ServiceSettings
@@ -35,7 +37,14 @@ from .specs import InstanceNotFound, PreviewInputs, Specs
 from .store import BadInstance, Instance, StaleETag, Stored, StoreError, ValuesStore
 from .values_edit import merge_patch, restore_placeholders
 
+log = logging.getLogger("specmerge.service")
 MERGE_PATCH = "application/merge-patch+json"
+API_PREFIX = "/v1/"
+PRINCIPAL = "principal"  # the scope state key of the caller the guard authenticated
+UNAUTHENTICATED = "bearer token required"
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="specmerge"'}
+#: Helm's limit on release names (53): an instance name past it renders with the default.
+RELEASE_NAME_MAX = 53
 PREVIEW_THREADS = 1
 Namespace = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
 Name = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
@@ -81,6 +90,13 @@ def expected_etag(if_match: str | None, if_none_match: str | None, current: Stor
     return None
 
 
+def instance_render_options(inst: Instance) -> RenderOptions:
+    """How a console write is rendered before it is stored: the instance's name and namespace."""
+    if len(inst.name) <= RELEASE_NAME_MAX:
+        return RenderOptions(name=inst.name, namespace=inst.namespace)
+    return RenderOptions(namespace=inst.namespace)
+
+
 def create_app(service: Service) -> Guard:
     s = service.settings
     specs = Specs(service.resolver, service.store, service.metrics, s.channel)
@@ -113,13 +129,31 @@ def create_app(service: Service) -> Guard:
     app.add_exception_handler(Exception, generic_500)
 
     def who(request: Request) -> Principal:
+        known = request.scope.get("state", {}).get(PRINCIPAL)
+        if isinstance(known, Principal):  # the guard authenticated it before the body was read
+            return known
         try:
             principal = service.auth.authenticate(bearer(request.headers.get("authorization")))
         except AuthUnavailable as exc:
             raise HTTPProblem(503, str(exc)) from None
         if principal is None:
-            raise HTTPProblem(401, "bearer token required", {"WWW-Authenticate": 'Bearer realm="specmerge"'})
+            raise HTTPProblem(401, UNAUTHENTICATED, CHALLENGE)
         return principal
+
+    async def admit(scope: MutableMapping[str, Any]) -> Refusal | None:
+        """Authenticate an API request from its headers, before anything reads its body: a
+        caller without a valid token costs a header parse, never a 1 MiB JSON parse."""
+        if not str(scope.get("path", "")).startswith(API_PREFIX) or scope.get("method") == "OPTIONS":
+            return None  # not the API, or a CORS preflight (browsers send it without credentials)
+        header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"authorization"), None)
+        try:
+            principal = await run_in_threadpool(service.auth.authenticate, bearer(header))
+        except AuthUnavailable as exc:
+            return Refusal(503, str(exc))
+        if principal is None:
+            return Refusal(401, UNAUTHENTICATED, CHALLENGE)
+        scope.setdefault("state", {})[PRINCIPAL] = principal
+        return None
 
     def allowed(check: Callable[[], bool], what: str) -> None:
         try:
@@ -141,6 +175,11 @@ def create_app(service: Service) -> Guard:
             return fn()
         except InstanceNotFound as exc:
             raise HTTPProblem(404, str(exc)) from None
+        except TooMuchWork as exc:
+            raise HTTPProblem(422, str(exc)) from None
+        except DeadlinePassed as exc:
+            log.warning("work stopped at its deadline: %s", exc)
+            raise HTTPProblem(504, str(exc)) from None
         except StaleETag:
             raise HTTPProblem(412, "the stored values changed since they were read (stale If-Match)") from None
         except (ChannelRequestError, ChannelUnavailable, LayerInputError) as exc:
@@ -169,11 +208,16 @@ def create_app(service: Service) -> Guard:
 
     # -- ops ---------------------------------------------------------------------------
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:  # on the event loop: no thread hop, nothing to wait for
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"], responses={503: {"model": Problem}})
-    def readyz() -> JSONResponse:
+    def readyz(request: Request) -> JSONResponse:
+        """Ready or not; only an authenticated caller is told what (store, channel, paths)."""
+        try:
+            detailed = service.auth.authenticate(bearer(request.headers.get("authorization"))) is not None
+        except AuthUnavailable:
+            detailed = False
         problems = []
         try:
             service.store.ping()
@@ -186,7 +230,9 @@ def create_app(service: Service) -> Guard:
             problems.append(f"channel: {exc}")
             channel = None
         if problems:
-            return JSONResponse({"detail": problems}, status_code=503)
+            return JSONResponse({"detail": problems if detailed else "not ready"}, status_code=503)
+        if not detailed:
+            return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "ready", "store": repr(service.store), "channel": channel})
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
@@ -199,11 +245,14 @@ def create_app(service: Service) -> Guard:
 
     # -- preview -----------------------------------------------------------------------
     @app.post("/v1/preview", tags=["preview"], response_model=PreviewResponse,
-              responses=_problem_responses(401, 403, 404, 413, 422, 503))
+              responses=_problem_responses(400, 401, 403, 404, 413, 422, 503, 504))
     async def preview(request: Request, body: PreviewRequest, showSecrets: bool = Query(False)) -> JSONResponse:
-        return await anyio.to_thread.run_sync(run_preview, request, body, showSecrets, limiter=cpu)
+        await json_body(request, "request:body")  # one rule for every body: duplicate keys are refused (400)
+        deadline = Deadline.after(s.request_timeout)
+        return await anyio.to_thread.run_sync(run_preview, request, body, showSecrets, deadline, limiter=cpu)
 
-    def run_preview(request: Request, body: PreviewRequest, showSecrets: bool) -> JSONResponse:
+    def run_preview(request: Request, body: PreviewRequest, showSecrets: bool, deadline: Deadline) -> JSONResponse:
+        deadline.check("the preview started")  # it waited its turn past the timeout: nobody is listening
         principal = who(request)
         inst = instance(body.instance.namespace, body.instance.name) if body.instance else None
         if inst is not None:
@@ -219,7 +268,9 @@ def create_app(service: Service) -> Guard:
             options=RenderOptions(name=body.render.releaseName, namespace=body.render.namespace),
             provenance=body.provenance,
         )
-        return JSONResponse(guarded(lambda: specs.preview(inputs, reveal)))
+        guarded(lambda: check_leaves([body.operator, body.user, body.cr, *(o.values for o in body.overrides)],
+                                     s.max_leaves, "the preview request"))
+        return JSONResponse(guarded(lambda: specs.preview(inputs, reveal, deadline)))
 
     # -- console values ----------------------------------------------------------------
     path = "/v1/instances/{namespace}/{name}/user-values"
@@ -244,6 +295,7 @@ def create_app(service: Service) -> Guard:
                 raise InstanceNotFound(f"no console values stored for {inst}")
             expected = expected_etag(request.headers.get("if-match"), request.headers.get("if-none-match"), current)
             new, unresolved = restore_placeholders(build(current), current.values if current else None)
+            check_leaves([new], s.max_leaves, "the console values")
             if unresolved:
                 raise HTTPProblem(422, "redacted placeholders that stand for no stored value",
                                   placeholders=[to_pointer(p) for p in unresolved])
@@ -251,6 +303,11 @@ def create_app(service: Service) -> Guard:
             if p.violations:
                 raise HTTPProblem(422, "the would-be effective spec is invalid; nothing stored",
                                   violations=violations_list(p.violations, p.redactor()))
+            try:  # a write that cannot render would break every later preview and reconcile
+                specs.render(p, instance_render_options(inst))
+            except RenderError as exc:
+                raise HTTPProblem(422, f"the would-be spec does not render; nothing stored: {exc}",
+                                  layer="user", source=service.store.locator(inst)) from None
             stored = service.store.put(inst, new, expected)
             return values_response(inst, stored, False)
 
@@ -262,6 +319,8 @@ def create_app(service: Service) -> Guard:
             return parse_json(raw.decode("utf-8"), source)
         except UnicodeDecodeError:
             raise HTTPProblem(400, "body is not UTF-8") from None
+        except TooDeep as exc:
+            raise HTTPProblem(422, f"body: {exc.reason}") from None
         except LayerInputError as exc:
             raise HTTPProblem(400, f"body: {exc.reason}") from None
 
@@ -296,4 +355,4 @@ def create_app(service: Service) -> Guard:
 
         return await run_in_threadpool(write, request, inst, build, True)
 
-    return Guard(app, service.metrics, s.body_limit, s.request_timeout)
+    return Guard(app, service.metrics, s.body_limit, s.request_timeout, admit)

@@ -1,6 +1,8 @@
 """The ASGI guard around the app: request id, body limit, timeout, generic 500, metrics
 and the access log.
 
+* ``admit`` (the app's authentication) sees each request's headers before the app runs and
+  before anything reads the body; a refusal is answered at once and the body is never read.
 * Every response carries ``X-Request-Id`` (the caller's if it is a short token, else new).
 * A body over the limit gets 413: at once when ``Content-Length`` says so, else as soon as
   the streamed body passes it.
@@ -19,7 +21,8 @@ import re
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .metrics import Metrics
@@ -41,6 +44,18 @@ class BodyTooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An answer ``admit`` gives instead of running the app (401, 503...)."""
+
+    status: int
+    detail: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Admit = Callable[[Scope], Awaitable[Refusal | None]]
+
+
 async def generic_500(request: Any, exc: Exception) -> Any:
     """The app's handler for any unhandled exception: no message, no trace, the request id.
     Starlette re-raises after it; :class:`Guard` then logs the frames under that id."""
@@ -51,8 +66,10 @@ async def generic_500(request: Any, exc: Exception) -> Any:
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, metrics: Metrics, body_limit: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, body_limit: int, timeout: float,
+                 admit: Admit | None = None) -> None:
         self.app, self.metrics, self.body_limit, self.timeout = app, metrics, body_limit, timeout
+        self.admit = admit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -71,13 +88,14 @@ class Guard:
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
-        async def reply(code: int, detail: str) -> None:
+        async def reply(code: int, detail: str, extra: Mapping[str, str] | None = None) -> None:
             if status["started"]:
                 return
             body = json.dumps({"detail": detail, "requestId": rid}).encode()
+            more = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra or {}).items()]
             await send_with_id({"type": "http.response.start", "status": code,
                                 "headers": [(b"content-type", b"application/json"),
-                                            (b"content-length", str(len(body)).encode())]})
+                                            (b"content-length", str(len(body)).encode()), *more]})
             await send_with_id({"type": "http.response.body", "body": body})
 
         received = 0
@@ -93,7 +111,10 @@ class Guard:
 
         length = headers.get("content-length", "")
         try:
-            if length.isdigit() and int(length) > self.body_limit:
+            refusal = await self.admit(scope) if self.admit is not None else None
+            if refusal is not None:
+                await reply(refusal.status, refusal.detail, refusal.headers)
+            elif length.isdigit() and int(length) > self.body_limit:
                 await reply(413, f"request body over the {self.body_limit} byte limit")
             else:
                 await asyncio.wait_for(self.app(scope, limited_receive, send_with_id), self.timeout)

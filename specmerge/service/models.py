@@ -120,6 +120,8 @@ class Problem(BaseModel):
     requestId: str | None = None
     violations: list[dict[str, Any]] | None = None
     placeholders: list[str] | None = None
+    layer: str | None = None
+    source: str | None = None
 
 
 VALUES_BODY = {"type": "object", "additionalProperties": True, "description": "The user layer values."}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import file_layer
+from .limits import DEFAULT_MAX_LEAVES
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 TOKEN_ENV = "SPECMERGE_TOKEN"
@@ -45,6 +46,10 @@ class ServiceSettings:
     request_timeout: float = 30.0
     cors_origins: tuple[str, ...] = field(default_factory=tuple)  # empty: CORS off
     workers: int = 1  # processes sharing the listening socket (see .workers)
+    header_timeout: float = 10.0  # seconds a request's headers may take (see .connections)
+    idle_timeout: int = 5  # seconds a keep-alive connection may stay idle between requests
+    max_connections: int = 256  # open connections; more are closed as they open
+    max_leaves: int = DEFAULT_MAX_LEAVES  # values one request may supply or store (see .limits)
 
     def token(self) -> str | None:
         """The static bearer token: the file's first line, else ``$SPECMERGE_TOKEN``."""
@@ -70,6 +75,9 @@ class ServiceSettings:
             raise SettingsError("choose one store: --store-dir or --kubeconfig/in-cluster")
         if self.body_limit <= 0 or self.request_timeout <= 0:
             raise SettingsError("body_limit and request_timeout must be positive")
+        if self.header_timeout <= 0 or self.idle_timeout < 1 or self.max_connections < 1 or self.max_leaves < 1:
+            raise SettingsError("header_timeout must be positive; idle_timeout, max_connections and max_leaves "
+                                "at least 1")
         if self.auth_cache_ttl < 0:
             raise SettingsError(f"auth_cache_ttl must be 0 or more seconds, not {self.auth_cache_ttl}")
         if not 1 <= self.workers <= 64:

@@ -18,6 +18,7 @@ from ..diff.sides import StoredSpec, plan_side, stored_side
 from ..diff.values import diff_values
 from ..pipeline import Plan, PlanInputs, pinned_release, plan, render_effective
 from ..render import RenderOptions, documents, mask_secrets
+from .limits import NO_DEADLINE, Deadline
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
 
@@ -80,8 +81,9 @@ class Specs:
             raise InstanceNotFound(f"no console values stored for {instance}")
         return found
 
-    def preview(self, req: PreviewInputs, reveal: bool) -> dict[str, Any]:
-        """The preview response body (masked unless ``reveal``)."""
+    def preview(self, req: PreviewInputs, reveal: bool, deadline: Deadline = NO_DEADLINE) -> dict[str, Any]:
+        """The preview response body (masked unless ``reveal``). ``deadline`` is checked
+        between stages: past it, :class:`~.limits.DeadlinePassed` stops the work."""
         user: Layer | None = None
         if req.user is not None:
             user = layer_from_values("user", "request:user", req.user)
@@ -97,7 +99,9 @@ class Specs:
         release = req.release or pinned_release(user, cr)
         channel = self.resolve(ChannelRequest(req.channel or self.channel, release))
         p = self._plan(channel, user, cr=cr, operator=operator, extra=extra, options=req.options)
+        deadline.check("masking")
         redactor, values = p.masked(reveal)
+        deadline.check("provenance")
         body: dict[str, Any] = {
             "ok": p.ok,
             "channel": channel.to_dict(),
@@ -111,9 +115,11 @@ class Specs:
             "diff": None,
         }
         if req.render and p.ok:
+            deadline.check("rendering")
             docs = mask_secrets(documents(self.render(p, req.options)), redactor)
             body["manifests"] = [{"template": d.template, "index": d.index, "text": d.text} for d in docs]
         if req.instance is not None:
+            deadline.check("the diff")
             body["diff"] = self._diff(req.instance, p, redactor)
         return body
 

@@ -56,16 +56,16 @@ def worker_app() -> Any:
 
 def run_workers(settings: ServiceSettings, sock: socket.socket, workers: int, log_level: str) -> None:
     """Serve on ``sock`` with ``workers`` processes until SIGINT/SIGTERM."""
-    import uvicorn
     from uvicorn.supervisors import Multiprocess
+
+    from .connections import server_config
 
     metrics_dir = tempfile.mkdtemp(prefix="specmerge-metrics-")
     passed = {SETTINGS_ENV: settings_to_env(settings), LOG_LEVEL_ENV: log_level.upper(), PROMETHEUS_DIR_ENV: metrics_dir}
     saved = {name: os.environ.get(name) for name in passed}
     os.environ.update(passed)
     try:
-        config = uvicorn.Config(f"{__name__}:worker_app", factory=True, workers=workers,
-                                log_level="warning", access_log=False, lifespan="off")
+        config = server_config(f"{__name__}:worker_app", settings, factory=True, workers=workers)
         Multiprocess(config, sockets=[sock]).run()
     finally:
         for name, value in saved.items():

@@ -64,9 +64,9 @@ def test_ordinary_aliases_are_expanded_into_independent_copies() -> None:
 
 def test_nesting_deeper_than_the_limit() -> None:
     deep = "a:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(loaders.MAX_DEPTH + 5))
-    with pytest.raises(LayerInputError, match=r"deep.yaml: nesting deeper than 256 levels"):
+    with pytest.raises(LayerInputError, match=r"deep.yaml: nesting deeper than 200 levels"):
         parse_yaml(deep, "file:deep.yaml")
-    with pytest.raises(LayerInputError, match=r"deep.json: nesting deeper than 256 levels"):
+    with pytest.raises(LayerInputError, match=r"deep.json: nesting deeper than 200 levels"):
         parse_json('{"a":' * 300 + "1" + "}" * 300, "file:deep.json")
 
 

@@ -89,7 +89,7 @@ def test_output_dir_writes_one_file_per_template(tmp_path: Path) -> None:
 def test_release_name_namespace_kube_version_and_api_versions(tmp_path: Path) -> None:
     out = run_cli("render", "--name", "demo", "--namespace", "ml", "--kube-version", "1.31.2")
     assert out.exit_code == 0, out.stderr
-    assert "name: demo-platform-app" in out.stdout and "namespace: ml" in out.stdout
+    assert 'name: "demo-platform-app"' in out.stdout and "namespace: ml" in out.stdout
     old = run_cli("render", "--kube-version", "1.20.0")
     assert old.exit_code == 2
     assert "requires kubeVersion: >=1.29.0-0 which is incompatible with Kubernetes v1.20.0" in old.stderr

@@ -13,8 +13,9 @@ from service_harness import ACCESS_KEY, MYSQL_PASSWORD, VALID_USER, Server, crea
 
 def test_ops_endpoints(api: httpx.Client, server: Server) -> None:
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
-    ready = httpx.get(f"{server.url}/readyz")
+    ready = api.get("/readyz")
     assert ready.status_code == 200 and "stable" in ready.json()["channel"]
+    assert httpx.get(f"{server.url}/readyz").json() == {"status": "ready"}  # anonymous: no store, paths or channel
     spec = httpx.get(f"{server.url}/openapi.json").json()
     assert "/v1/preview" in spec["paths"] and "patch" in spec["paths"]["/v1/instances/{namespace}/{name}/user-values"]
 

@@ -62,3 +62,35 @@ def test_crash_is_a_generic_500_and_the_log_has_no_message(caplog: pytest.LogCap
 def test_request_id_is_echoed_when_sane_and_replaced_when_not() -> None:
     assert _get("/ok", **{"X-Request-Id": "abc-123"}).headers["x-request-id"] == "abc-123"
     assert _get("/ok", **{"X-Request-Id": "bad id\twith spaces"}).headers["x-request-id"] != "bad id\twith spaces"
+
+
+def test_a_refusal_from_admit_is_answered_without_reading_the_body_or_running_the_app() -> None:
+    from specmerge.service.middleware import Refusal
+
+    ran: list[str] = []
+    received: list[str] = []
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        ran.append(scope["path"])
+
+    async def admit(scope: dict) -> Refusal | None:
+        return Refusal(401, "bearer token required", {"WWW-Authenticate": "Bearer"}) if scope["path"] == "/v1/x" else None
+
+    async def go() -> list[dict]:
+        guard = Guard(app, Metrics(), body_limit=1024, timeout=1, admit=admit)
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            received.append("body")
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await guard({"type": "http", "path": "/v1/x", "method": "POST", "headers": [(b"content-length", b"2")]},
+                    receive, send)
+        return sent
+
+    sent = asyncio.run(go())
+    assert sent[0]["status"] == 401 and (b"www-authenticate", b"Bearer") in sent[0]["headers"]
+    assert ran == [] and received == []

@@ -36,14 +36,14 @@ helm.sh/chart: {{ include "platform.chart" . }}
 {{ include "platform.selectorLabels" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
-app.kubernetes.io/part-of: {{ include "platform.name" . }}
+app.kubernetes.io/part-of: {{ include "platform.name" . | quote }}
 {{- with .Values.global.commonLabels }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}
 
 {{- define "platform.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "platform.name" . }}
+app.kubernetes.io/name: {{ include "platform.name" . | quote }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
@@ -123,24 +123,24 @@ app.kubernetes.io/component: {{ .component }}
 - name: LICENSE
   valueFrom:
     secretKeyRef:
-      name: {{ include "platform.licenseSecretName" $root }}
+      name: {{ include "platform.licenseSecretName" $root | quote }}
       key: license
 - name: MYSQL_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "platform.mysqlSecretName" $root }}
+      name: {{ include "platform.mysqlSecretName" $root | quote }}
       key: password
 - name: MYSQL_DSN
   value: "mysql://$(MYSQL_USER):$(MYSQL_PASSWORD)@$(MYSQL_HOST):$(MYSQL_PORT)/$(MYSQL_DATABASE)?$(MYSQL_PARAMS)"
 - name: BUCKET_ACCESS_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ include "platform.bucketSecretName" $root }}
+      name: {{ include "platform.bucketSecretName" $root | quote }}
       key: accessKey
 - name: BUCKET_SECRET_KEY
   valueFrom:
     secretKeyRef:
-      name: {{ include "platform.bucketSecretName" $root }}
+      name: {{ include "platform.bucketSecretName" $root | quote }}
       key: secretKey
 {{- with $c.extraEnv }}
 {{ toYaml . }}
@@ -160,7 +160,7 @@ checksum/secret: {{ print (include (print .Template.BasePath "/secret-license.ya
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: {{ include "platform.componentName" . }}
+  name: {{ include "platform.componentName" . | quote }}
   namespace: {{ $root.Release.Namespace }}
   labels:
     {{- include "platform.componentLabels" . | nindent 4 }}
@@ -185,7 +185,7 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ include "platform.serviceAccountName" . }}
+      serviceAccountName: {{ include "platform.serviceAccountName" . | quote }}
       automountServiceAccountToken: {{ $c.serviceAccount.automountServiceAccountToken }}
       {{- with $root.Values.global.imagePullSecrets }}
       imagePullSecrets:
@@ -198,11 +198,11 @@ spec:
       containers:
         - name: {{ .component }}
           image: {{ include "platform.image" (dict "root" $root "image" $c.image) | quote }}
-          imagePullPolicy: {{ $c.image.pullPolicy }}
+          imagePullPolicy: {{ $c.image.pullPolicy | quote }}
           {{- if eq .component "worker" }}
           args:
             - worker
-            - --queues={{ join "," $c.queues }}
+            - {{ printf "--queues=%s" (join "," $c.queues) | quote }}
             - --concurrency={{ $c.concurrency }}
           {{- end }}
           {{- with $c.securityContext }}
@@ -217,7 +217,7 @@ spec:
           {{- end }}
           envFrom:
             - configMapRef:
-                name: {{ include "platform.fullname" $root }}-config
+                name: {{ printf "%s-config" (include "platform.fullname" $root) | quote }}
           env:
             {{- include "platform.env" . | nindent 12 }}
           {{- with $c.livenessProbe }}
@@ -259,7 +259,7 @@ spec:
 apiVersion: v1
 kind: Service
 metadata:
-  name: {{ include "platform.componentName" . }}
+  name: {{ include "platform.componentName" . | quote }}
   namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "platform.componentLabels" . | nindent 4 }}
@@ -268,7 +268,7 @@ metadata:
     {{- toYaml . | nindent 4 }}
   {{- end }}
 spec:
-  type: {{ $c.service.type }}
+  type: {{ $c.service.type | quote }}
   selector:
     {{- include "platform.componentSelectorLabels" . | nindent 4 }}
   ports:
@@ -284,7 +284,7 @@ spec:
 apiVersion: v1
 kind: ServiceAccount
 metadata:
-  name: {{ include "platform.serviceAccountName" . }}
+  name: {{ include "platform.serviceAccountName" . | quote }}
   namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "platform.componentLabels" . | nindent 4 }}
@@ -302,7 +302,7 @@ automountServiceAccountToken: {{ $sa.automountServiceAccountToken }}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata:
-  name: {{ include "platform.componentName" . }}
+  name: {{ include "platform.componentName" . | quote }}
   namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "platform.componentLabels" . | nindent 4 }}
@@ -310,7 +310,7 @@ spec:
   scaleTargetRef:
     apiVersion: apps/v1
     kind: Deployment
-    name: {{ include "platform.componentName" . }}
+    name: {{ include "platform.componentName" . | quote }}
   minReplicas: {{ $as.minReplicas }}
   maxReplicas: {{ $as.maxReplicas }}
   metrics:
@@ -331,21 +331,30 @@ spec:
 {{- end }}
 {{- end }}
 
+{{/* An int-or-percent field: a number, or a string of digits, as a number; anything else quoted. */}}
+{{- define "platform.intOrPercent" -}}
+{{- if and (kindIs "string" .) (not (regexMatch "^[0-9]+$" .)) }}
+{{- quote . }}
+{{- else }}
+{{- . }}
+{{- end }}
+{{- end }}
+
 {{- define "platform.pdb" -}}
 {{- $pdb := (index .root.Values .component).pdb }}
 {{- if $pdb.enabled }}
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
-  name: {{ include "platform.componentName" . }}
+  name: {{ include "platform.componentName" . | quote }}
   namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "platform.componentLabels" . | nindent 4 }}
 spec:
   {{- if $pdb.maxUnavailable }}
-  maxUnavailable: {{ $pdb.maxUnavailable }}
+  maxUnavailable: {{ include "platform.intOrPercent" $pdb.maxUnavailable }}
   {{- else }}
-  minAvailable: {{ $pdb.minAvailable }}
+  minAvailable: {{ include "platform.intOrPercent" $pdb.minAvailable }}
   {{- end }}
   selector:
     matchLabels:
