@@ -28,6 +28,9 @@ import pytest
 from procs import await_served, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The environment every step runs in: no PYTHONPATH (a developer's, pointing at a checkout, would
+#: make pip and the image's python see the checkout's specmerge), no venv or SPECMERGE_ROOT of ours.
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("SPECMERGE_ROOT", "PYTHONPATH", "VIRTUAL_ENV")}
 
 
 def dockerfile() -> tuple[list[list[str]], dict[str, str], list[str]]:
@@ -54,10 +57,10 @@ def dockerfile() -> tuple[list[list[str]], dict[str, str], list[str]]:
 def venv_with_this_interpreters_packages(venv: Path) -> Path:
     """A fresh venv that sees this interpreter's installed packages (but not its editable
     specmerge, whose .pth is not read from an added directory); returns its bin dir."""
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=CLEAN_ENV)
     python = venv / "bin" / "python"
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+                             capture_output=True, text=True, check=True, env=CLEAN_ENV).stdout.strip()
     ours = dict.fromkeys([*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     (Path(purelib) / "_this_interpreter.pth").write_text("".join(f"{p}\n" for p in ours if Path(p).is_dir()))
     return venv / "bin"
@@ -79,18 +82,18 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
                 shutil.copy2(ROOT / source, src / source)
     # as the build stage's RUN: a wheel, built in isolation (pip fetches the setuptools pyproject asks for)
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "--wheel-dir", str(dist), str(src)],
-                           capture_output=True, text=True, timeout=600)
+                           capture_output=True, text=True, timeout=600, env=CLEAN_ENV)
     assert built.returncode == 0, built.stderr
     wheel, = dist.glob("specmerge-*.whl")
     bin_dir = venv_with_this_interpreters_packages(tmp / "venv")
     done = subprocess.run([str(bin_dir / "pip"), "install", "--no-deps", "-q", str(wheel)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env=CLEAN_ENV)
     assert done.returncode == 0, done.stderr
 
     def here(value: str) -> str:  # the image's absolute paths, mapped into this test's directory
         return str(tmp) + value[len("/tmp"):] if value == "/tmp" or value.startswith("/tmp/") else value
 
-    image_env = {k: v for k, v in os.environ.items() if k not in ("SPECMERGE_ROOT", "PYTHONPATH", "VIRTUAL_ENV")}
+    image_env = dict(CLEAN_ENV)
     image_env.update({k: here(v) for k, v in env.items()})
     image_env["PATH"] = f"{bin_dir}:{image_env['PATH']}"
     return bin_dir, image_env, command
