@@ -20,6 +20,7 @@ from ..pipeline import Plan, PlanInputs, pinned_release, plan, render_effective
 from ..render import RenderOptions, documents, mask_secrets
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
+from .values_edit import restore_placeholders
 
 
 class InstanceNotFound(LookupError):
@@ -84,7 +85,10 @@ class Specs:
         """The preview response body (masked unless ``reveal``)."""
         user: Layer | None = None
         if req.user is not None:
-            user = layer_from_values("user", "request:user", req.user)
+            # a console's draft holds the secrets it was shown as placeholders: preview the stored ones
+            stored = self.store.get(req.instance) if req.instance is not None else None
+            draft, _ = restore_placeholders(req.user, stored.values if stored else None)
+            user = layer_from_values("user", "request:user", draft)
         elif req.instance is not None:
             user = layer_from_values("user", self.store.locator(req.instance), self.stored(req.instance).values)
         if req.cr is not None:
