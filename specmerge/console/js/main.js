@@ -4,7 +4,7 @@
 import { ApiError, api, auth } from "./api.js";
 import { Editor, ParseError, format, parse } from "./editor.js";
 import { applyChanges, changes, deleteAt, dotted, getAt, lineOf, parsePointer, setAt } from "./paths.js";
-import { EffectiveTable, badge, layerLabel, rowsOf, show } from "./table.js";
+import { EffectiveTable, badge, layerLabel, rowsOf, setDraftLocator, show, sourceLabel, violationText, withSource } from "./table.js";
 import { manifestDiff } from "./textdiff.js";
 
 const DEBOUNCE_MS = 350;
@@ -112,6 +112,7 @@ async function loadInstance() {
     const got = await api.getValues(state.ns, state.name, state.reveal);
     values = got.data.values;
     state.etag = got.etag;
+    setDraftLocator(got.data.source);
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404)) {
       if (err instanceof ApiError && err.status === 403 && state.reveal) {
@@ -124,6 +125,7 @@ async function loadInstance() {
       return;
     }
     state.etag = null;
+    setDraftLocator("");
   }
   state.base = values;
   state.doc = values;
@@ -146,8 +148,18 @@ async function loadInstance() {
   }
 }
 
+/** Draft rows whose console value is the stored one are shown as stored (its file, not "unsaved"). */
+function settled(rows) {
+  const stored = winners(state.stored);
+  return rows.map((row) => {
+    const was = row.source === "request:user" ? stored.get(row.pointer) : null;
+    const same = was && was.layer === "user" && JSON.stringify(was.value) === JSON.stringify(row.value);
+    return same ? withSource(row, was.source) : row;
+  });
+}
+
 function showPreviewResult(data, draft) {
-  table.setRows(rowsOf(data.provenance));
+  table.setRows(draft ? settled(rowsOf(data.provenance)) : rowsOf(data.provenance));
   const select = $("filter-layer");
   const chosen = select.value;
   const layers = data.layers.map((l) => l.name);
@@ -167,7 +179,7 @@ function showRelease(data) {
   $("rel-version").textContent = ch.version;
   $("rel-id").textContent = ch.releaseId;
   const pin = (data.provenance || []).find((c) => c.path === "/_releaseId" && c.status === "set");
-  $("rel-pinned").textContent = pin ? `pinned by ${layerLabel(pin.winner.layer, pin.winner.source)} (${pin.winner.source})` : "latest of the channel (not pinned)";
+  $("rel-pinned").textContent = pin ? `pinned by ${layerLabel(pin.winner.layer, pin.winner.source)} (${sourceLabel(pin.winner.source)})` : "latest of the channel (not pinned)";
 }
 
 async function loadReleases(channel) {
@@ -260,7 +272,7 @@ function showProblems(violations, local) {
     list.push(v);
     byPointer.set(v.path, list);
     const line = v.layer === "user" ? lineOf(editor.text, parsePointer(v.path)) : 0;
-    const text = `${line ? `Line ${line}: ` : ""}${dotted(v.path) || "/"}: ${v.message} — value from layer ${layerLabel(v.layer || "?", v.source)} (${v.source || "?"})`;
+    const text = `${line ? `Line ${line}: ` : ""}${dotted(v.path) || "/"}: ${violationText(v)}`;
     if (line) marks.set(line, text);
     const li = el("li", { class: "problem" }, el("span", { text }));
     const toRow = el("button", { type: "button", text: "Show row", "aria-label": `Show the row of ${dotted(v.path)}` });
@@ -316,7 +328,7 @@ function originText(origin) {
 
 function changeRow(path, before, after, origin) {
   const setBy = el("td", {});
-  if (origin) setBy.append(badge(origin.layer, origin.source), " ", el("code", { text: origin.source }));
+  if (origin) setBy.append(badge(origin.layer, origin.source), " ", el("code", { text: sourceLabel(origin.source) }));
   return el("tr", {}, el("th", { scope: "row" }, el("code", { text: path })),
     el("td", {}, el("code", { text: show(before) })), el("td", {}, el("code", { text: show(after) })), setBy);
 }

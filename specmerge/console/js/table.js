@@ -28,24 +28,50 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+let draftLocator = "";
+
+/** Where the console layer is stored: a draft's values ("request:user") are shown as bound for it. */
+export function setDraftLocator(locator) {
+  draftLocator = locator;
+}
+
+export function sourceLabel(source) {
+  return source === "request:user" ? "unsaved edit" : source;
+}
+
+function sourceCell(source) {
+  const attrs = { class: "source" };
+  if (source === "request:user" && draftLocator) attrs.title = `saved to ${draftLocator}`;
+  return el("td", attrs, el("code", { text: sourceLabel(source) }));
+}
+
+/** "message — value from layer X (source)" for a violation (the draft's source goes without saying). */
+export function violationText(v) {
+  const where = v.source && v.source !== "request:user" ? ` (${v.source})` : "";
+  return `${v.message} — value from layer ${layerLabel(v.layer || "?", v.source)}${where}`;
+}
+
 export function badge(layer, source) {
   return el("span", { class: `badge layer-${layer.replace(/[^a-z0-9-]/g, "")}`, text: layerLabel(layer, source) });
+}
+
+/** `row` located at `source`, with the text the filter searches (path, value, source). */
+export function withSource(row, source) {
+  return { ...row, source, haystack: `${row.dotted}\n${show(row.value)}\n${source}`.toLowerCase() };
 }
 
 /** Rows of a preview response's `provenance` (set leaves only). */
 export function rowsOf(provenance) {
   return (provenance || [])
     .filter((c) => c.status === "set" && c.winner)
-    .map((c) => ({
+    .map((c) => withSource({
       pointer: c.path,
       dotted: c.dotted,
       value: c.winner.value,
       layer: c.winner.layer,
-      source: c.winner.source,
       shadowed: c.shadowed || [],
       secret: isSecretPlaceholder(c.winner.value),
-      haystack: `${c.dotted}\n${show(c.winner.value)}\n${c.winner.source}`.toLowerCase(),
-    }));
+    }, c.winner.source));
 }
 
 export class EffectiveTable {
@@ -148,14 +174,13 @@ export class EffectiveTable {
     const pathCell = el("th", { scope: "row", class: "path" }, el("code", { text: row.dotted }));
     if (problem) {
       for (const p of problem) {
-        pathCell.append(el("div", { class: "violation", role: "note",
-          text: `${p.message} — value from layer ${layerLabel(p.layer || "?", p.source)} (${p.source || "?"})` }));
+        pathCell.append(el("div", { class: "violation", role: "note", text: violationText(p) }));
       }
     }
     const valueText = this.pending.has(row.pointer) ? "new value pending (write-only)" : show(row.value);
     const valueCell = el("td", { class: row.secret ? "value secret" : "value" }, el("code", { text: valueText }));
     const layerCell = el("td", {}, badge(row.layer, row.source));
-    const sourceCell = el("td", { class: "source" }, el("code", { text: row.source }));
+    const source = sourceCell(row.source);
     const actions = el("td", { class: "actions" });
     if (row.shadowed.length) {
       const open = this.expanded.has(row.pointer);
@@ -185,7 +210,7 @@ export class EffectiveTable {
       b.addEventListener("click", () => this.actions.onOverride(row));
       actions.append(b);
     }
-    tr.append(pathCell, valueCell, layerCell, sourceCell, actions);
+    tr.append(pathCell, valueCell, layerCell, source, actions);
     frag.append(tr);
     if (this.expanded.has(row.pointer)) {
       for (const s of row.shadowed) {
@@ -193,7 +218,7 @@ export class EffectiveTable {
           el("td", { class: "path", text: "shadowed" }),
           el("td", { class: "value" }, el("code", { text: s.op === "delete" ? "null (deletes)" : show(s.value) })),
           el("td", {}, badge(s.layer, s.source)),
-          el("td", { class: "source" }, el("code", { text: s.source })),
+          sourceCell(s.source),
           el("td", {}));
         frag.append(shadow);
       }
