@@ -18,18 +18,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Path as PathParam, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from kubernetes.client.exceptions import ApiException
+from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import Scope
 
 from ..channels import ChannelRequest
 from ..channels.semver import semver_key
 from .auth import Authenticator, AuthUnavailable, Principal
+from .models import Problem
 from .responses import FastJSONResponse as JSONResponse
 from .specs import Specs
 from .store import BadInstance, Instance, StoreError, ValuesStore
@@ -39,6 +41,32 @@ from .store_secret import SecretStore
 #: The page may load only its own files and talk only to this service; no inline script.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+
+class InstanceItem(BaseModel):
+    namespace: str
+    name: str
+    source: str
+
+
+class InstanceList(BaseModel):
+    instances: list[InstanceItem]
+
+
+class Release(BaseModel):
+    version: str
+    releaseId: str
+    publishedAt: str
+    source: str
+
+
+class ReleaseList(BaseModel):
+    channel: str
+    latest: str
+    releases: list[Release]
+
+
+CHANNEL_NAME = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
 def console_dir() -> Path:
@@ -120,7 +148,9 @@ def console_router(store: ValuesStore, auth: Authenticator, specs: Specs, who: C
         except AuthUnavailable as exc:
             raise HTTPException(503, str(exc)) from None
 
-    @router.get("/v1/instances")
+    problems: dict[int | str, dict[str, Any]] = {code: {"model": Problem} for code in (401, 422, 503)}
+
+    @router.get("/v1/instances", response_model=InstanceList, responses=problems)
     def list_instances(request: Request) -> JSONResponse:
         principal = who(request)
         listed: list[Instance] = guarded(lambda: instances(store))
@@ -128,8 +158,8 @@ def console_router(store: ValuesStore, auth: Authenticator, specs: Specs, who: C
                 for i in listed if readable(principal, i)]
         return JSONResponse({"instances": body}, headers={"Cache-Control": "no-store"})
 
-    @router.get("/v1/channels/{channel}/releases")
-    def list_releases(request: Request, channel: str) -> JSONResponse:
+    @router.get("/v1/channels/{channel}/releases", response_model=ReleaseList, responses=problems)
+    def list_releases(request: Request, channel: Annotated[str, PathParam(pattern=CHANNEL_NAME)]) -> JSONResponse:
         who(request)
         return JSONResponse(guarded(lambda: releases(specs, channel)), headers={"Cache-Control": "no-store"})
 

@@ -227,6 +227,15 @@ def _focused(page: Any) -> str:
                              " || document.activeElement.textContent.trim()"))
 
 
+def _tab_to(page: Any, target: str, limit: int, backwards: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until ``target`` has the focus; fail after ``limit`` presses."""
+    for _ in range(limit):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        if _focused(page) == target:
+            return
+    raise AssertionError(f"{target!r} not reached with {limit} presses (at {_focused(page)!r})")
+
+
 def test_keyboard_only_flow_and_focus_order(page: Any, console_server: Server, seeded: Seeded,
                                             console_api: httpx.Client) -> None:
     page.goto(f"{console_server.url}/console/")
@@ -249,12 +258,9 @@ def test_keyboard_only_flow_and_focus_order(page: Any, console_server: Server, s
                      order[6]] and order[6].startswith(("Show", "Override", "Remove", "Set"))
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # the focus is visible
-    page.focus("#filter-text")
+    _tab_to(page, "filter-text", 5, backwards=True)
     kb.type("redis.database")
-    for _ in range(10):
-        kb.press("Tab")
-        if _focused(page) == "Override redis.database in the console layer":
-            break
+    _tab_to(page, "Override redis.database in the console layer", 10)
     kb.press("Enter")
     page.wait_for_function("() => document.querySelector('#editor').value.includes('database: 0')")
     # "Override here" put the caret in the editor on the new line, selected: type over it
@@ -263,16 +269,10 @@ def test_keyboard_only_flow_and_focus_order(page: Any, console_server: Server, s
     assert page.evaluate("() => { const t = document.activeElement; return t.value.slice(t.selectionStart, t.selectionEnd); }") == "  database: 0"
     kb.type("  database: 2")
     assert Console(page, console_server).wait_checked().startswith("Valid")
-    for _ in range(15):
-        kb.press("Tab")
-        if _focused(page) == "preview-btn":
-            break
+    _tab_to(page, "preview-btn", 15)
     kb.press("Enter")
     page.wait_for_function("() => document.activeElement.id === 'preview'")
-    for _ in range(40):
-        kb.press("Tab")
-        if _focused(page) == "save":
-            break
+    _tab_to(page, "save", 40)
     kb.press("Enter")
     Console(page, console_server).wait_status("Saved")
     assert stored_values(console_api, seeded.instance)["redis"]["database"] == 2

@@ -1,6 +1,7 @@
 // The console page: pick an instance, see its effective configuration with the source of
 // every value, edit the console (user) layer with live validation, preview, save.
 
+import { el } from "./dom.js";
 import { ApiError, api, auth } from "./api.js";
 import { Editor, ParseError, format, parse } from "./editor.js";
 import { applyChanges, changes, deleteAt, dotted, getAt, lineOf, parsePointer, setAt } from "./paths.js";
@@ -27,17 +28,6 @@ function status(message, kind = "info") {
   const s = $("status");
   s.textContent = message;
   s.dataset.kind = kind;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
 }
 
 function explain(err) {

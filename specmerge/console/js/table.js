@@ -2,6 +2,7 @@
 // and paged (a page is rendered, never the 5,000 rows at once). Values are written with
 // textContent only. Secrets arrive masked from the service and stay so.
 
+import { el } from "./dom.js";
 import { isSecretPlaceholder } from "./paths.js";
 
 export const PAGE_SIZE = 50;
@@ -15,17 +16,6 @@ export function show(value) {
 export function layerLabel(layer, source) {
   if (layer === "user") return source === "request:user" ? "console (draft)" : "console";
   return layer;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) if (child) node.append(child);
-  return node;
 }
 
 let draftLocator = "";
