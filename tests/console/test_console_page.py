@@ -62,7 +62,15 @@ def test_filters_by_text_layer_and_overridden(page: Any, console_server: Server,
     c = Console(page, console_server)
     c.sign_in()
     c.open(seeded.instance)
+    total = int(page.locator("#table-count").inner_text().split()[0])
+    pages = -(-total // 50)
+    assert page.locator("#page-info").inner_text() == f"Page 1 of {pages} (rows 1–50)"
+    first = c.visible_paths()
+    page.get_by_role("button", name="Next page").click()
+    assert page.locator("#page-info").inner_text() == f"Page 2 of {pages} (rows 51–100)"
+    assert len(c.visible_paths()) == 50 and not set(first) & set(c.visible_paths())
     c.filter_text("mysql")
+    assert page.locator("#page-info").inner_text().startswith("Page 1 of 1")
     paths = c.visible_paths()
     assert paths and all("mysql" in p for p in paths)
     assert "mysql.user" in paths and "redis.host" not in paths
@@ -149,6 +157,18 @@ def test_422_keeps_the_editor_text(page: Any, console_server: Server, seeded: Se
     assert stored_values(console_api, seeded.instance)["mysql"]["password"] == MYSQL_PASSWORD
 
 
+def test_type_clash_is_a_live_warning_and_in_the_preview(page: Any, console_server: Server, seeded: Seeded) -> None:
+    c = Console(page, console_server)
+    c.sign_in()
+    c.open(seeded.instance)
+    c.set_editor(c.editor_text() + "redis:\n  tls: {enabled: true}\n")  # a map where the channel has a boolean
+    clash = "redis.tls: map from user (request:user) replaced boolean from channel (channel:stable@0.62.0)"
+    assert f"Warning: {clash}" in page.locator("#warnings-live").inner_text()
+    assert "redis.tls" in page.locator("#problems").inner_text()  # and the schema refuses it
+    c.set_editor(c.editor_text().replace("tls: {enabled: true}", "tls: true"))
+    assert page.locator("#warnings-live li").count() == 0
+
+
 def test_override_here_remove_override_and_pin_a_release(page: Any, console_server: Server, seeded: Seeded,
                                                          console_api: httpx.Client) -> None:
     c = Console(page, console_server)
@@ -164,9 +184,12 @@ def test_override_here_remove_override_and_pin_a_release(page: Any, console_serv
     c.wait_checked()
     assert "redis:" not in c.editor_text()
     assert c.row("/redis/host").locator(".badge").inner_text() == "chart"
+    shown = console_api.get(values_url(seeded.instance)).json()["values"]  # secrets as placeholders
+    c.set_editor(json.dumps(shown, indent=2))  # the editor takes JSON too
+    assert c.wait_checked().startswith("Valid")
     page.get_by_label("Pin a release").select_option("rel-2026-09-stable-0.61.0")
     c.wait_checked()
-    assert "_releaseId: rel-2026-09-stable-0.61.0" in c.editor_text()
+    assert '"_releaseId": "rel-2026-09-stable-0.61.0"' in c.editor_text()  # JSON stays JSON
     page.wait_for_function("() => document.querySelector('#rel-version').textContent === '0.61.0'")
     assert page.locator("#rel-pinned").inner_text().startswith("pinned by console (draft)")
     page.get_by_role("button", name="Preview changes").click()

@@ -159,6 +159,7 @@ function showPreviewResult(data, draft) {
   $("table-state").textContent = draft ? "Showing the configuration as it would be with your unsaved edits."
     : "Showing the stored configuration.";
   showProblems(data.violations || [], []);
+  $("warnings-live").replaceChildren(...(data.warnings || []).map((w) => el("li", { class: "warning", text: `Warning: ${w.message}` })));
   showRelease(data);
 }
 
@@ -361,7 +362,7 @@ function renderPreview(draft, stored) {
     const activeRows = diff.changes.map((c) => changeRow(c.dotted, c.old, c.new, c.newOrigin || c.oldOrigin));
     $("active-changes").replaceChildren(...(activeRows.length ? activeRows : [el("tr", {}, el("td", { colspan: "4", text: "Same as the active spec." }))]));
   }
-  const warnings = (draft.warnings || []).map((w) => el("li", { text: `${w.path ? dotted(w.path) + ": " : ""}${w.message}` }));
+  const warnings = (draft.warnings || []).map((w) => el("li", { class: "warning", text: w.message }));
   $("warnings").replaceChildren(...(warnings.length ? warnings : [el("li", { text: "None." })]));
   const docs = manifestDiff(stored.manifests, draft.manifests);
   const blocks = docs.map((d) => {

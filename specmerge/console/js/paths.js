@@ -8,7 +8,7 @@ export function isSecretPlaceholder(value) {
 }
 
 export function parsePointer(pointer) {
-  if (pointer === "" || pointer === "/") return [];
+  if (pointer === "") return [];
   return pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
@@ -81,12 +81,15 @@ export function changes(before, after) {
   return out.sort((x, y) => (x.pointer < y.pointer ? -1 : x.pointer > y.pointer ? 1 : 0));
 }
 
-/** `doc` with `edits` (from `changes`) applied on top: the re-apply of a 412. */
+/** `doc` with `edits` (from `changes`) applied on top: the re-apply of a 412. Removals go
+ * first, so a map they empty (and prune) can be set again by an edit below it. */
 export function applyChanges(doc, edits) {
   let out = doc;
   for (const edit of edits) {
-    const segments = parsePointer(edit.pointer);
-    out = edit.change === "removed" ? deleteAt(out, segments) : setAt(out, segments, edit.new);
+    if (edit.change === "removed") out = deleteAt(out, parsePointer(edit.pointer));
+  }
+  for (const edit of edits) {
+    if (edit.change !== "removed") out = setAt(out, parsePointer(edit.pointer), edit.new);
   }
   return out;
 }
