@@ -49,12 +49,16 @@ class Seeded:
         return f"file:{self.store_dir}/{self.instance}/cr.json"
 
 
-def seed_instance(server: Server, api: httpx.Client, instance: str) -> Seeded:
+def seed_instance(server: Server, api: httpx.Client, instance: str, active: bool = True) -> Seeded:
+    """Store the console layer and a CR layer; with ``active``, the resulting effective spec
+    as the active one (read with ``showSecrets``, so the server must allow revealing)."""
     assert server.store is not None
     directory = server.store / instance
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "cr.json").write_text(json.dumps(SEED_CR))
     created = create(api, instance, SEED_USER)
+    if not active:
+        return Seeded(instance, str(server.store), created.headers["etag"])
     ns, name = instance.split("/")
     effective = api.post("/v1/preview", params={"showSecrets": "true"},
                          json={"instance": {"namespace": ns, "name": name}, "provenance": False})

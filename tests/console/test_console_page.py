@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from console_harness import SCREENSHOT, Console, Seeded, seed_instance, stored_values
-from service.service_harness import MYSQL_PASSWORD, TOKEN, Server, values_url
+from service.service_harness import MYSQL_PASSWORD, SECRETS, TOKEN, Server, start_server, stop_server, values_url
 
 
 def test_sign_in_pick_an_instance_and_its_release(page: Any, console_server: Server, seeded: Seeded) -> None:
@@ -347,3 +351,47 @@ def test_screenshot_for_the_readme(page: Any, console_server: Server, console_ap
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_new_instance_is_created_with_if_none_match(page: Any, console_server: Server, console_api: httpx.Client) -> None:
+    instance = f"team-c/fresh-{int(time.time() * 1000) % 10**6}"
+    c = Console(page, console_server)
+    c.sign_in()
+    c.page.get_by_label("Instance (namespace/name)").fill(instance)
+    c.page.get_by_role("button", name="Open", exact=True).click()
+    c.wait_status("has no console values yet")
+    assert c.editor_text() == "{}\n"
+    c.set_editor("global:\n  host: https://fresh.example.com\nbucket:\n  name: fresh\n")
+    assert c.wait_checked().startswith("Valid")
+    page.get_by_role("button", name="Preview changes").click()
+    page.wait_for_selector("#preview:not([hidden])")
+    assert "global.host" in page.locator("#draft-changes").inner_text()
+    page.get_by_role("button", name="Save").click()
+    c.wait_status("Saved")
+    assert console_api.get(values_url(instance)).json()["values"] == {
+        "global": {"host": "https://fresh.example.com"}, "bucket": {"name": "fresh"}}
+
+
+@pytest.fixture(scope="module")
+def no_reveal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The service without --allow-reveal: the token holder may not see secrets."""
+    s = start_server(Path(tmp_path_factory.mktemp("console-no-reveal")))
+    yield s
+    stop_server(s)
+
+
+def test_revealing_without_permission_is_refused_and_stays_masked(page: Any, no_reveal_server: Server) -> None:
+    with no_reveal_server.client() as api:
+        seeded = seed_instance(no_reveal_server, api, "team-c/no-reveal", active=False)
+    bodies: list[Any] = []
+    page.on("requestfinished", lambda r: bodies.append(r))
+    c = Console(page, no_reveal_server)
+    c.sign_in()
+    c.open(seeded.instance)
+    page.get_by_label("Show secret values (needs permission)").check()
+    c.wait_status("Not allowed to reveal secret values (403)")
+    assert not page.get_by_label("Show secret values (needs permission)").is_checked()
+    c.filter_text("mysql.password")
+    assert c.row("/mysql/password").locator("td.value").inner_text().startswith("<redacted sha256:")
+    texts = [page.content(), *(r.response().text() for r in bodies if "/v1/" in r.url and r.response() is not None)]
+    assert not [s for s in SECRETS for t in texts if s in t]

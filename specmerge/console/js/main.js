@@ -108,8 +108,9 @@ async function loadInstance() {
       if (err instanceof ApiError && err.status === 403 && state.reveal) {
         state.reveal = false;
         $("reveal").checked = false;
+        await loadInstance();
         status("Not allowed to reveal secret values (403); showing them masked.", "error");
-        return loadInstance();
+        return;
       }
       status(explain(err), "error");
       return;
