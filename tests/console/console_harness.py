@@ -84,6 +84,8 @@ class Console:
         self.page.get_by_label("API token").fill(token)
         self.page.get_by_role("button", name="Sign in").click()
         self.page.wait_for_selector("#session:not([hidden])")
+        self.page.wait_for_function("() => /instance\\(s\\) found|No stored instances/.test("
+                                    "document.querySelector('#status').textContent)")
 
     def open(self, instance: str) -> None:
         self.page.get_by_label("Instance (namespace/name)").fill(instance)

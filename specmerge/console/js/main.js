@@ -21,7 +21,8 @@ const state = {
   draft: null,         // preview of the editor's document
   reveal: false,
   timer: null,
-  inflight: null,
+  inflight: null,      // the live check in flight (aborted by the next one)
+  conflict: null,      // after a 412: their values and ETag, and my changes to re-apply
 };
 
 function status(message, kind = "info") {
@@ -59,7 +60,10 @@ async function loadInstances() {
     const { data } = await api.instances();
     const list = $("instance-list");
     list.replaceChildren(...data.instances.map((i) => el("option", { value: `${i.namespace}/${i.name}` })));
-    status(data.instances.length ? `${data.instances.length} instance(s) found. Pick one and press Open.` : "No stored instances yet: type namespace/name to start one.");
+    if (!state.ns) {  // an instance opened meanwhile has said something newer
+      status(data.instances.length ? `${data.instances.length} instance(s) found. Pick one and press Open.`
+        : "No stored instances yet: type namespace/name to start one.");
+    }
   } catch (err) {
     status(explain(err), "error");
   }
@@ -207,6 +211,7 @@ function schedule() {
 
 async function validateNow() {
   clearTimeout(state.timer);
+  $("validation").textContent = "Checking…";
   let doc;
   try {
     doc = parse(editor.text);
@@ -314,10 +319,6 @@ function renderPending() {
 }
 
 // -- preview and save ---------------------------------------------------------------------------
-function originText(origin) {
-  return origin ? origin : null;
-}
-
 function changeRow(path, before, after, origin) {
   const setBy = el("td", {});
   if (origin) setBy.append(badge(origin.layer, origin.source), " ", el("code", { text: sourceLabel(origin.source) }));
@@ -354,7 +355,7 @@ function renderPreview(draft, stored) {
   for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
     const a = before.get(path), b = after.get(path);
     if (a && b && JSON.stringify(a.value) === JSON.stringify(b.value)) continue;
-    rows.push(changeRow(dotted(path), a?.value, b?.value, originText(b || a)));
+    rows.push(changeRow(dotted(path), a?.value, b?.value, b || a));
   }
   $("draft-changes").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: "4", text: "No value changes." }))]));
   const diff = draft.diff;
