@@ -60,8 +60,10 @@ def seeded(console_server: Server, console_api: httpx.Client) -> Seeded:
     return seed_instance(console_server, console_api, instance)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context() -> Iterator[Any]:
+    """One chromium per test module. Not per session: Playwright's sync API keeps an asyncio
+    loop running in this thread while it is open, and later tests call ``asyncio.run``."""
     why = browser_missing()
     if why:
         if in_ci():
