@@ -205,6 +205,7 @@ function editDoc(doc, focusPointer) {
 
 function schedule() {
   clearTimeout(state.timer);
+  if (state.inflight) state.inflight.abort();  // its answer is for a text that is gone
   $("validation").textContent = "Checking…";
   state.timer = setTimeout(validateNow, DEBOUNCE_MS);
 }
