@@ -27,6 +27,7 @@ from ..core.report import violations_list
 from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
+from .console import console_router, mount_console
 from .limits import Deadline, DeadlinePassed, TooMuchWork, check_leaves
 from .metrics import Metrics
 from .middleware import BodyTooLarge, Guard, Refusal, generic_500
@@ -355,4 +356,6 @@ def create_app(service: Service) -> Guard:
 
         return await run_in_threadpool(write, request, inst, build, True)
 
+    app.include_router(console_router(service.store, service.auth, specs, who, guarded))
+    mount_console(app)
     return Guard(app, service.metrics, s.body_limit, s.request_timeout, admit)

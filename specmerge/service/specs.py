@@ -21,6 +21,7 @@ from ..render import RenderOptions, documents, mask_secrets
 from .limits import NO_DEADLINE, Deadline
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
+from .values_edit import restore_placeholders
 
 
 class InstanceNotFound(LookupError):
@@ -86,7 +87,10 @@ class Specs:
         between stages: past it, :class:`~.limits.DeadlinePassed` stops the work."""
         user: Layer | None = None
         if req.user is not None:
-            user = layer_from_values("user", "request:user", req.user)
+            # a console's draft holds the secrets it was shown as placeholders: preview the stored ones
+            stored = self.store.get(req.instance) if req.instance is not None else None
+            draft, _ = restore_placeholders(req.user, stored.values if stored else None)
+            user = layer_from_values("user", "request:user", draft)
         elif req.instance is not None:
             user = layer_from_values("user", self.store.locator(req.instance), self.stored(req.instance).values)
         if req.cr is not None:
