@@ -145,18 +145,26 @@ _CHART_LAYERS: dict[str, Layer] = {}
 _CHART_LAYERS_LOCK = threading.Lock()
 
 
+def _without_nulls(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in values.items() if v is not None}
+
+
 def chart_layer(chart: LoadedChart) -> Layer:
     """The ``chart`` layer: Helm's reading of the chart's defaults, with line numbers from
-    its ``values.yaml`` when the text is at hand. Built once per chart digest."""
+    its ``values.yaml`` when the text is at hand. Built once per chart digest.
+
+    A ``key: null`` among the chart's own defaults is dropped, as Helm >= 4.2 drops chart
+    default nils: it is no value, and it deletes nothing (not even a subchart's default)."""
     with _CHART_LAYERS_LOCK:
         hit = _CHART_LAYERS.get(chart.digest)
     if hit is not None:
         return hit
+    values = _without_nulls(chart.values)
     if chart.values_text is not None:
         positions = yaml_layer("chart", chart.locator, chart.values_text).positions
-        layer = Layer("chart", chart.locator, chart.values, positions)
+        layer = Layer("chart", chart.locator, values, positions)
     else:
-        layer = Layer("chart", chart.locator, chart.values)
+        layer = Layer("chart", chart.locator, values)
     with _CHART_LAYERS_LOCK:
         return _CHART_LAYERS.setdefault(chart.digest, layer)
 

@@ -188,11 +188,11 @@ def chain(layers: Sequence[Layer], path: Path) -> Chain:
             continue
         if isinstance(found, tuple):
             ancestor, op = found
-            return Chain(path, tuple(entries), Cut(layer.name, layer.locate(ancestor), ancestor, op))
+            return Chain(path, tuple(entries), Cut(layer.name_at(ancestor), layer.locate(ancestor), ancestor, op))
         if found is None:
-            entries.append(Entry(layer.name, layer.locate(path), index, "delete"))
+            entries.append(Entry(layer.name_at(path), layer.locate(path), index, "delete"))
         else:
-            entries.append(Entry(layer.name, layer.locate(path), index, "set", found))
+            entries.append(Entry(layer.name_at(path), layer.locate(path), index, "set", found))
     return Chain(path, tuple(entries))
 
 
@@ -208,14 +208,18 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path]) -> dict[str, Any]:
-    """A copy of a map that lands where nothing was: its nulls delete nothing, and vanish."""
+def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path], keep: bool = False) -> dict[str, Any]:
+    """A copy of a map that lands where nothing was: its nulls delete nothing, and vanish
+    (or, for a ``keep_nulls`` layer, stay as null values)."""
     out: dict[str, Any] = {}
     for k, v in src.items():
         if v is None:
-            nulls.add(path + (k,))
+            if keep:
+                out[k] = None
+            else:
+                nulls.add(path + (k,))
         elif isinstance(v, dict):
-            out[k] = _fresh(v, path + (k,), nulls)
+            out[k] = _fresh(v, path + (k,), nulls, keep)
         elif isinstance(v, list):
             out[k] = _copy(v)
         else:
@@ -233,19 +237,23 @@ def _merge_map(
     index: int,
     clashes: list[_Clash],
     nulls: set[Path],
+    keep: bool = False,
 ) -> None:
     for k, v in src.items():
         if v is None:
+            if keep and k not in dst:
+                dst[k] = None  # nothing below to delete: the null reaches the templates
+                continue
             nulls.add(path + (k,))
             dst.pop(k, None)
         elif isinstance(v, dict):
             cur = dst.get(k)
             if isinstance(cur, dict):
-                _merge_map(cur, v, path + (k,), index, clashes, nulls)
+                _merge_map(cur, v, path + (k,), index, clashes, nulls, keep)
             else:
                 if k in dst:
                     clashes.append((path + (k,), index, "map", type_name(cur)))
-                dst[k] = _fresh(v, path + (k,), nulls)
+                dst[k] = _fresh(v, path + (k,), nulls, keep)
         else:
             if isinstance(dst.get(k), dict):
                 clashes.append((path + (k,), index, type_name(v), "map"))
@@ -320,7 +328,7 @@ class Effective:
                         if key in lnode:
                             found, layer = lnode[key], layers[index]
                             op: Literal["set", "delete"] = "delete" if found is None else "set"
-                            entries.append(Entry(layer.name, layer.locate(child), index, op, found))
+                            entries.append(Entry(layer.name_at(child), layer.locate(child), index, op, found))
                     table[child] = Chain(child, tuple(entries), cut)
                     continue
                 # a map: which layers reach below it, and the first one that cuts the rest off
@@ -334,7 +342,7 @@ class Effective:
                         below.append((index, found))
                         continue
                     layer = layers[index]
-                    child_cut = Cut(layer.name, layer.locate(child), child, "delete" if found is None else "replace")
+                    child_cut = Cut(layer.name_at(child), layer.locate(child), child, "delete" if found is None else "replace")
                     break
                 walk(child, value, below, child_cut)
 
@@ -355,12 +363,12 @@ def merge(layers: Sequence[Layer]) -> Effective:
         src: Mapping[str, Any] = layer.values
         if layer.name not in STEERING_LAYERS and any(k.startswith(CONTROL_PREFIX) for k in src):
             ignored.extend(
-                ControlKeyIgnored((k,), layer.name, layer.locate((k,)))
+                ControlKeyIgnored((k,), layer.name_at((k,)), layer.locate((k,)))
                 for k in src
                 if k.startswith(CONTROL_PREFIX)
             )
             src = {k: v for k, v in src.items() if not k.startswith(CONTROL_PREFIX)}
-        _merge_map(full, src, (), index, clashes, nulls)
+        _merge_map(full, src, (), index, clashes, nulls, layer.keep_nulls)
     warnings: list[MergeWarning] = [*ignored, *(_describe_clash(layers, c) for c in clashes)]
     return Effective(layers, full, tuple(warnings), frozenset(nulls))
 
@@ -371,5 +379,5 @@ def _describe_clash(layers: tuple[Layer, ...], clash: _Clash) -> TypeClash:
     below = chain(layers[:index], path).winner
     loser_name, loser_source = (below.layer, below.source) if below else ("?", "?")
     return TypeClash(
-        path, winner.name, winner.locate(path), winner_type, loser_name, loser_source, loser_type
+        path, winner.name_at(path), winner.locate(path), winner_type, loser_name, loser_source, loser_type
     )

@@ -82,7 +82,40 @@ def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None)
             parent[path[-1]] = None
     if defaults:
         _null_dropped_defaults(values, defaults)
+    _set_integers_as_printed(values, effective)
     return values
+
+
+#: Go prints a float64 of this magnitude or more in exponent form (``1.048576e+06``).
+_EXPONENT_FROM = 10**6
+
+
+def _set_integers_as_printed(values: dict[str, Any], effective: Effective) -> None:
+    """``--set a=1048576`` is an int64 in Helm, printed ``1048576``; helm-python-sdk can only
+    hand its engine JSON numbers, which Go reads as float64 and prints ``1.048576e+06``. So
+    an integer a ``--set`` expression wrote, at or above a million in size, goes to the
+    engine as its decimal text: templates print it (``{{ .Values.a }}``, ``quote``,
+    ``toString``) exactly as Helm does, and arithmetic (``int``, ``add``) reads it back.
+    What still differs (README, "Differences from Helm"): ``toYaml``/``toJson`` quote it.
+    Integers from files and ``--set-json`` are float64 in Helm too, and stay numbers."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), values)]
+    while stack:
+        path, node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            if isinstance(value, (dict, list)):
+                stack.append((path + (key,), value))
+            elif type(value) is int and abs(value) >= _EXPONENT_FROM and _from_set_flag(effective, path + (key,)):
+                node[key] = str(value)
+
+
+def _from_set_flag(effective: Effective, path: tuple[Any, ...]) -> bool:
+    for layer in reversed(effective.layers):
+        if layer.origins is None:
+            continue
+        found = layer.origins(path)
+        return found is not None and found[1].startswith("set:--set ")
+    return False
 
 
 def _null_dropped_defaults(values: dict[str, Any], defaults: Mapping[str, Any]) -> None:
