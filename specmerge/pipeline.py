@@ -208,7 +208,13 @@ def plan(inputs: PlanInputs) -> Plan:
     effective = merge(layers)
     violations = _violations(effective, chart.schema)
     values = manifests = None
-    if inputs.render and not violations:
+    if not violations:
+        from .render.subcharts import subchart_violations
+
         values = helm_values(effective, chart.values)
+        violations = subchart_violations(chart, effective, values)
+    if inputs.render and not violations:
         manifests = render_effective(chart, effective, inputs.options, values)
+    elif violations:
+        values = None
     return Plan(inputs, ref, chart, inputs.channel, layers, effective, violations, values, manifests)

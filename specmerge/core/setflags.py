@@ -655,9 +655,6 @@ def compose(files: Sequence[Layer], flags: Sequence[SetFlag], name: str = GROUP)
             for old in [p for p in written if p[: len(path)] == path and len(p) > len(path)]:
                 del written[old]  # what was under the path is gone
             written[path] = flag
-    if len(files) == 1 and not flags:
-        only = files[0]
-        return Layer(name, only.source, data, only.positions, keep_nulls=True)
     source = " ".join([*(f.source for f in files), *(f.source for f in flags)])
     return Layer(name, source, data, origins=GroupOrigins(files, written), keep_nulls=True)
 

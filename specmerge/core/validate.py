@@ -177,8 +177,11 @@ def validate_values(
     schema: Mapping[str, Any] | CompiledSchema,
     layers: Sequence[Layer] = (),
     redactor: Redactor | None = None,
+    at: Path = (),
 ) -> list[Violation]:
-    """All violations of ``values`` against ``schema``, attributed over ``layers``."""
+    """All violations of ``values`` against ``schema``, attributed over ``layers``.
+    ``at`` is where ``values`` sit in the layers' tree (a subchart's key): pointers and
+    attribution are taken from there."""
     compiled = compile_schema(schema)
     errors = compiled.errors(values)
     if not errors:  # the common case: no attribution, no masking walk
@@ -187,7 +190,7 @@ def validate_values(
     redactor.learn(values)
     out: list[Violation] = []
     for err in errors:
-        base = tuple(err.instance_path)
+        base = at + tuple(err.instance_path)
         kind = err.kind
         keyword = err.schema_path[-1] if err.schema_path else ""
         keyword = str(keyword)
