@@ -189,11 +189,23 @@ def chain(layers: Sequence[Layer], path: Path) -> Chain:
         if isinstance(found, tuple):
             ancestor, op = found
             return Chain(path, tuple(entries), Cut(layer.name_at(ancestor), layer.locate(ancestor), ancestor, op))
-        if found is None:
-            entries.append(Entry(layer.name_at(path), layer.locate(path), index, "delete"))
-        else:
-            entries.append(Entry(layer.name_at(path), layer.locate(path), index, "set", found))
+        entries += _entries(layer, index, path, found)
     return Chain(path, tuple(entries))
+
+
+def _entries(layer: Layer, index: int, path: Path, found: Any) -> list[Entry]:
+    """A layer's say at ``path``: one entry, or - for a group of sources (the CLI's
+    ``-f``/``--set*``) - its winning member's and then the member values it hid."""
+    history = getattr(layer.origins, "history", None)
+    if history is not None:
+        said = history(path, found)
+        if said:
+            return [
+                Entry(name, where, index, "delete" if value is None else "set", value) for name, where, value in said
+            ]
+    if found is None:
+        return [Entry(layer.name_at(path), layer.locate(path), index, "delete")]
+    return [Entry(layer.name_at(path), layer.locate(path), index, "set", found)]
 
 
 # --- the fold -------------------------------------------------------------------------
@@ -210,18 +222,22 @@ def _copy(value: Any) -> Any:
 
 def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path], keep: bool = False) -> dict[str, Any]:
     """A copy of a map that lands where nothing was: its nulls delete nothing, and vanish
-    (or, for a ``keep_nulls`` layer, stay as null values)."""
+    (or, for a ``keep_nulls`` layer, stay as null values).
+
+    The hot loop of every merge: types are told apart by ``__class__`` identity (loaders
+    build plain ``dict``/``list``), and paths are only built where a null needs one."""
     out: dict[str, Any] = {}
     for k, v in src.items():
-        if v is None:
+        cls = v.__class__
+        if cls is dict:
+            out[k] = _fresh(v, path + (k,), nulls, keep)
+        elif cls is list:
+            out[k] = _copy(v)
+        elif v is None:
             if keep:
                 out[k] = None
             else:
                 nulls.add(path + (k,))
-        elif isinstance(v, dict):
-            out[k] = _fresh(v, path + (k,), nulls, keep)
-        elif isinstance(v, list):
-            out[k] = _copy(v)
         else:
             out[k] = v
     return out
@@ -239,25 +255,27 @@ def _merge_map(
     nulls: set[Path],
     keep: bool = False,
 ) -> None:
+    get = dst.get
     for k, v in src.items():
-        if v is None:
+        cls = v.__class__
+        if cls is dict:
+            cur = get(k, _ABSENT)
+            if cur.__class__ is dict:
+                _merge_map(cur, v, path + (k,), index, clashes, nulls, keep)
+            else:
+                if cur is not _ABSENT:
+                    clashes.append((path + (k,), index, "map", type_name(cur)))
+                dst[k] = _fresh(v, path + (k,), nulls, keep)
+        elif v is None:
             if keep and k not in dst:
                 dst[k] = None  # nothing below to delete: the null reaches the templates
                 continue
             nulls.add(path + (k,))
             dst.pop(k, None)
-        elif isinstance(v, dict):
-            cur = dst.get(k)
-            if isinstance(cur, dict):
-                _merge_map(cur, v, path + (k,), index, clashes, nulls, keep)
-            else:
-                if k in dst:
-                    clashes.append((path + (k,), index, "map", type_name(cur)))
-                dst[k] = _fresh(v, path + (k,), nulls, keep)
         else:
-            if isinstance(dst.get(k), dict):
+            if get(k).__class__ is dict:
                 clashes.append((path + (k,), index, type_name(v), "map"))
-            dst[k] = _copy(v) if isinstance(v, list) else v
+            dst[k] = _copy(v) if cls is list else v
 
 
 @dataclass(frozen=True)
@@ -326,9 +344,7 @@ class Effective:
                     entries = []
                     for index, lnode in scope:
                         if key in lnode:
-                            found, layer = lnode[key], layers[index]
-                            op: Literal["set", "delete"] = "delete" if found is None else "set"
-                            entries.append(Entry(layer.name_at(child), layer.locate(child), index, op, found))
+                            entries += _entries(layers[index], index, child, lnode[key])
                     table[child] = Chain(child, tuple(entries), cut)
                     continue
                 # a map: which layers reach below it, and the first one that cuts the rest off

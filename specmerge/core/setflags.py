@@ -622,6 +622,25 @@ class GroupOrigins:
                 return hit
         return None
 
+    def history(self, path: Path, value: Any) -> list[tuple[str, str, Any]]:
+        """What the group's members said at ``path``, highest first: ``(name, locator,
+        value)``; the first is the group's own ``value``, the rest the file values it hid
+        (down to a file that cut the path off with a non-map above it)."""
+        out: list[tuple[str, str, Any]] = []
+        flag = self.written.get(path)
+        if flag is not None:
+            out.append(("set", flag.source, value))
+        elif self.flag_at(path) is not None:
+            return [("set", self.flag_at(path).source, value)]  # type: ignore[union-attr]
+        for layer in reversed(self.files):
+            found = _probe(layer.values, path)
+            if found is _ABSENT:
+                continue
+            if isinstance(found, tuple):
+                break
+            out.append(("file", layer.locate(path), value if not out else found))
+        return out
+
     def __call__(self, path: Path) -> tuple[str, str] | None:
         flag = self.flag_at(path)
         if flag is not None:
@@ -637,15 +656,18 @@ class GroupOrigins:
         return None
 
 
-#: The name of the CLI's group layer (per leaf, provenance says ``file`` or ``set``).
+#: The name of the CLI's group layer holding both files and flags (per leaf, provenance
+#: says ``file`` or ``set``); a group of files only is named ``file``, of flags only ``set``.
 GROUP = "values"
 
 
-def compose(files: Sequence[Layer], flags: Sequence[SetFlag], name: str = GROUP) -> Layer | None:
+def compose(files: Sequence[Layer], flags: Sequence[SetFlag], name: str | None = None) -> Layer | None:
     """The group layer of ``-f`` files (already loaded, in flag order) and ``--set*`` flags
     (in Helm's order: see :func:`helm_order`); ``None`` when there is neither."""
     if not files and not flags:
         return None
+    if name is None:
+        name = GROUP if files and flags else "file" if files else "set"
     data: dict[str, Any] = {}
     for layer in files:
         merge_maps(data, layer.values)

@@ -54,7 +54,7 @@ def test_explain_prints_the_chain(tmp_path: Path) -> None:
     lines = out.stdout.splitlines()
     assert lines[0] == "replicas  (set)"
     assert "=> file" in lines[1] and "2" in lines[1] and f"{b}:1:1" in lines[1]
-    assert len(lines) == 2  # the files are one group: the later file's line is the answer
+    assert "shadowed" in lines[2] and f"{a}:1:1" in lines[2]  # what the later file hid, inside the group
 
 
 def test_bad_input_and_usage_exit_2(tmp_path: Path) -> None:

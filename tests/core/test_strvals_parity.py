@@ -106,7 +106,7 @@ def test_provenance_is_per_leaf(tmp_path: Path) -> None:
     assert eff.full == {"image": {"tag": "v2", "repo": "r", "pull": "IfNotPresent"}, "l": [1, 2, None, "x"]}
     tag = eff.explain("image.tag")
     assert (tag.winner.layer, tag.winner.source) == ("set", "set:--set image.tag")
-    assert [e.layer for e in tag.shadowed] == ["chart"]
+    assert [(e.layer, e.value) for e in tag.shadowed] == [("file", "v1"), ("chart", "v0")]
     repo = eff.explain("image.repo").winner
     assert (repo.layer, repo.source) == ("file", "file:prod.yaml:3:3")
     assert eff.explain("image.pull").winner.layer == "chart"
