@@ -33,17 +33,19 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import helm_python as helm
-import httpx
 
 from ..core import LayerInputError, parse_yaml
 from .cache import ChartCache, sha256_digest
 from .errors import ChartSourceError
 from .ref import ChartRef, OciRef, PathRef, RepoRef, secrets_of
 from .versions import ConstraintError, best_match, is_exact
+
+if TYPE_CHECKING:
+    import httpx
 
 HTTP_TIMEOUT = 15.0
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
@@ -277,6 +279,8 @@ def _load_path(ref: PathRef) -> LoadedChart:
 
 
 def _http_error(where: str, url: str, exc: Exception) -> ChartSourceError:
+    import httpx
+
     kind = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return ChartSourceError(f"{where}: timed out after {HTTP_TIMEOUT:g}s fetching {url}")
@@ -286,6 +290,8 @@ def _http_error(where: str, url: str, exc: Exception) -> ChartSourceError:
 
 
 def _get(client: httpx.Client, url: str, where: str, auth: tuple[str, str] | None, what: str) -> bytes:
+    import httpx
+
     try:
         resp = client.get(url, auth=auth)
     except httpx.HTTPError as exc:
@@ -362,6 +368,8 @@ def _load_repo(ref: RepoRef, cache: ChartCache, offline: bool) -> LoadedChart:
     if hit is not None:
         return hit
     index_url = ref.url + "/index.yaml"
+    import httpx  # only a chart repository needs HTTP: imported here, not at start-up
+
     with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=True) as client:
         raw = _get(client, index_url, where, ref.auth, "index")
         try:
