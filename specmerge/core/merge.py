@@ -224,22 +224,19 @@ def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path], keep: bool = Fa
     """A copy of a map that lands where nothing was: its nulls delete nothing, and vanish
     (or, for a ``keep_nulls`` layer, stay as null values).
 
-    The hot loop of every merge: types are told apart by ``__class__`` identity (loaders
-    build plain ``dict``/``list``), and paths are only built where a null needs one."""
-    out: dict[str, Any] = {}
+    The hot loop of every merge: a C-level copy, then only maps and lists are replaced by
+    copies of their own; types are told apart by ``__class__`` identity (loaders build plain
+    ``dict``/``list``), and paths are only built where a null needs one."""
+    out = dict(src)
     for k, v in src.items():
         cls = v.__class__
         if cls is dict:
             out[k] = _fresh(v, path + (k,), nulls, keep)
         elif cls is list:
             out[k] = _copy(v)
-        elif v is None:
-            if keep:
-                out[k] = None
-            else:
-                nulls.add(path + (k,))
-        else:
-            out[k] = v
+        elif v is None and not keep:
+            del out[k]
+            nulls.add(path + (k,))
     return out
 
 

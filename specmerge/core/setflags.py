@@ -33,7 +33,7 @@ from typing import Any
 
 from .layer import Layer, Positions
 from .loaders import MAX_BYTES, LayerInputError, _plain, _positions_of, _yaml, _yaml_error, read_text
-from .merge import _probe, _ABSENT
+from .merge import _ABSENT, _copy, _probe, type_name
 from .paths import Path
 
 #: Helm's limits (strvals.MaxIndex, strvals.MaxNestedNameLevel).
@@ -77,20 +77,6 @@ def typed_value(text: str, as_string: bool) -> Any:
         if _INT64[0] <= n <= _INT64[1]:
             return n
     return text
-
-
-def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "map"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    return "string"
 
 
 class _Parser:
@@ -202,13 +188,13 @@ class _Parser:
     @staticmethod
     def _expect_map(node: Any, path: Path) -> dict[str, Any]:
         if not isinstance(node, dict):
-            raise _StrvalsError(f"{_dotted(path)} is a {_type_of(node)}, not a map: cannot set a key under it")
+            raise _StrvalsError(f"{_dotted(path)} is a {type_name(node)}, not a map: cannot set a key under it")
         return node
 
     @staticmethod
     def _expect_list(node: Any, path: Path) -> list[Any]:
         if not isinstance(node, list):
-            raise _StrvalsError(f"{_dotted(path)} is a {_type_of(node)}, not a list: cannot index it")
+            raise _StrvalsError(f"{_dotted(path)} is a {type_name(node)}, not a list: cannot index it")
         return node
 
     # -- lists ----------------------------------------------------------------------------
@@ -550,14 +536,6 @@ def merge_maps(
             if written is not None:
                 written.append(at + (k,))
     return base
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 def _finite_or_fail(flag: SetFlag, value: Any) -> None:
