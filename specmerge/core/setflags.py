@@ -188,13 +188,13 @@ class _Parser:
     @staticmethod
     def _expect_map(node: Any, path: Path) -> dict[str, Any]:
         if not isinstance(node, dict):
-            raise _StrvalsError(f"{_dotted(path)} is a {type_name(node)}, not a map: cannot set a key under it")
+            raise _StrvalsError(f"{_dotted(path)} holds a value of type {type_name(node)}, not a map: cannot set a key under it")
         return node
 
     @staticmethod
     def _expect_list(node: Any, path: Path) -> list[Any]:
         if not isinstance(node, list):
-            raise _StrvalsError(f"{_dotted(path)} is a {type_name(node)}, not a list: cannot index it")
+            raise _StrvalsError(f"{_dotted(path)} holds a value of type {type_name(node)}, not a list: cannot index it")
         return node
 
     # -- lists ----------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def test_set_errors_never_echo_the_value() -> None:
     with pytest.raises(LayerInputError) as info:
         _group({"set": ["db=1", "db.password=Sup3r-S3cret-Value"]})
     assert "Sup3r-S3cret-Value" not in str(info.value)
-    assert str(info.value).startswith("set:--set db.password: cannot parse: db is a number, not a map")
+    assert str(info.value).startswith("set:--set db.password: cannot parse: db holds a value of type integer, not a map")
 
 
 def test_set_group_names_each_leaf_by_its_flag_keys_not_values() -> None:
