@@ -82,7 +82,6 @@ def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None)
             parent[path[-1]] = None
     if defaults:
         _null_dropped_defaults(values, defaults)
-    _set_integers_as_printed(values, effective)
     return values
 
 
@@ -90,14 +89,17 @@ def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None)
 _EXPONENT_FROM = 10**6
 
 
-def _set_integers_as_printed(values: dict[str, Any], effective: Effective) -> None:
+def as_printed(values: dict[str, Any], effective: Effective) -> dict[str, Any]:
     """``--set a=1048576`` is an int64 in Helm, printed ``1048576``; helm-python-sdk can only
     hand its engine JSON numbers, which Go reads as float64 and prints ``1.048576e+06``. So
     an integer a ``--set`` expression wrote, at or above a million in size, goes to the
     engine as its decimal text: templates print it (``{{ .Values.a }}``, ``quote``,
     ``toString``) exactly as Helm does, and arithmetic (``int``, ``add``) reads it back.
     What still differs (README, "Differences from Helm"): ``toYaml``/``toJson`` quote it.
-    Integers from files and ``--set-json`` are float64 in Helm too, and stay numbers."""
+    Integers from files and ``--set-json`` are float64 in Helm too, and stay numbers.
+
+    For the engine only (after validation): returns a copy of ``values`` where needed."""
+    values = json.loads(json.dumps(values)) if _has_big_int(values) else values
     stack: list[tuple[tuple[Any, ...], Any]] = [((), values)]
     while stack:
         path, node = stack.pop()
@@ -107,6 +109,19 @@ def _set_integers_as_printed(values: dict[str, Any], effective: Effective) -> No
                 stack.append((path + (key,), value))
             elif type(value) is int and abs(value) >= _EXPONENT_FROM and _from_set_flag(effective, path + (key,)):
                 node[key] = str(value)
+    return values
+
+
+def _has_big_int(values: Any) -> bool:
+    stack = [values]
+    while stack:
+        node = stack.pop()
+        for value in node.values() if isinstance(node, dict) else node:
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif type(value) is int and abs(value) >= _EXPONENT_FROM:
+                return True
+    return False
 
 
 def _from_set_flag(effective: Effective, path: tuple[Any, ...]) -> bool:
@@ -184,4 +199,6 @@ def render(
     return manifests
 
 
-__all__: Sequence[str] = ["DEFAULT_KUBE_VERSION", "RenderOptions", "check_kube_version", "helm_values", "render"]
+__all__: Sequence[str] = [
+    "DEFAULT_KUBE_VERSION", "RenderOptions", "as_printed", "check_kube_version", "helm_values", "render"
+]

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..core import Effective, Redactor, Violation
 from ..core.validate import validate_values
-from .sources import LoadedChart
+from .sources import LoadedChart, _is_schema
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,9 @@ def _read_schemas(chart: LoadedChart) -> tuple[SubSchema, ...]:
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         for member in tar.getmembers():
             parts = member.name.split("/")
-            # <top>/charts/<a>[/charts/<b>...]/values.schema.json
-            if not member.isfile() or parts[-1] != "values.schema.json" or len(parts) < 4:
-                continue
+            if not member.isfile() or len(parts) < 4 or not _is_schema(member.name, parts[0]):
+                continue  # only <top>/charts/<a>[/charts/<b>...]/values.schema.json
             middle = parts[1:-1]
-            if len(middle) % 2 or any(middle[i] != "charts" for i in range(0, len(middle), 2)):
-                continue
             fh = tar.extractfile(member)
             try:
                 schema = json.loads(fh.read().decode("utf-8")) if fh else None
