@@ -1,8 +1,9 @@
 """The layer: one named, located source of values.
 
 Layers are merged lowest precedence first. The pipeline's canonical names, in that
-order, are ``chart``, ``operator``, ``channel``, ``user``, ``cr``; the CLI adds ``file``
-and ``set`` layers (Helm's ``-f`` and ``--set*``) above them. A layer never changes once
+order, are ``chart``, ``operator``, ``channel``, ``user``, ``cr``; the CLI adds one group
+above them, Helm's ``-f`` and ``--set*`` composed as Helm composes them
+(:mod:`specmerge.core.setflags`), whose provenance names a ``file`` or ``set`` per leaf. A layer never changes once
 made: loaders build its values as plain ``dict``/``list``/scalars and nothing mutates them.
 
 Line and column positions are optional and may be computed lazily (see
