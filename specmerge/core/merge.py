@@ -228,10 +228,12 @@ def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path], keep: bool = Fa
     copies of their own; types are told apart by ``__class__`` identity (loaders build plain
     ``dict``/``list``), and paths are only built where a null needs one."""
     out = dict(src)
+    if _SPECIAL.isdisjoint(map(type, src.values())):
+        return out  # scalars only (the common leaf map): nothing to copy deeper, no nulls
     for k, v in src.items():
         cls = v.__class__
-        if cls is dict:
-            out[k] = _fresh(v, path + (k,), nulls, keep)
+        if cls is dict:  # a leaf map is copied here, without a call
+            out[k] = dict(v) if _SPECIAL.isdisjoint(map(type, v.values())) else _fresh(v, path + (k,), nulls, keep)
         elif cls is list:
             out[k] = _copy(v)
         elif v is None and not keep:
@@ -239,6 +241,16 @@ def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path], keep: bool = Fa
             nulls.add(path + (k,))
     return out
 
+
+#: Value types that need more than a plain copy or update: maps, lists, nulls.
+_SPECIAL = frozenset({dict, list, type(None)})
+_DICT = frozenset({dict})
+
+
+def _plain_update(dst: dict[str, Any], src: Mapping[str, Any]) -> bool:
+    """Whether ``dst.update(src)`` is the whole merge: ``src`` holds only scalars and puts
+    none of them over a map (checked at C speed: no Python loop over the keys)."""
+    return _SPECIAL.isdisjoint(map(type, src.values())) and _DICT.isdisjoint(map(type, map(dst.get, src)))
 
 _Clash = tuple[Path, int, str, str]  # path, winner layer index, winner type, loser type
 
@@ -253,12 +265,18 @@ def _merge_map(
     keep: bool = False,
 ) -> None:
     get = dst.get
+    if _plain_update(dst, src):
+        dst.update(src)  # scalars over scalars or nothing (the common case): one C-level update
+        return
     for k, v in src.items():
         cls = v.__class__
         if cls is dict:
             cur = get(k, _ABSENT)
             if cur.__class__ is dict:
-                _merge_map(cur, v, path + (k,), index, clashes, nulls, keep)
+                if _plain_update(cur, v):  # a leaf map is merged here, without a call
+                    cur.update(v)
+                else:
+                    _merge_map(cur, v, path + (k,), index, clashes, nulls, keep)
             else:
                 if cur is not _ABSENT:
                     clashes.append((path + (k,), index, "map", type_name(cur)))
