@@ -178,7 +178,7 @@ VECTORS: list[Vector] = [
     ("files-map-then-scalar", ["a: {b: 1}\n", "a: 2\n"], []),
     ("file-null-then-set", ["a: {b: null}\n"], [("set", "a.c=1")]),
     ("multi-doc", ["a: 1\nl: [1]\n---\nb: 2\nl: [2]\n---\n# only a comment\n"], []),
-    ("multi-doc-deep", ["a: {x: 1}\n---\na: {y: 2}\n"], [("set", "a.z=3")]),
+    ("multi-doc-deep", ["a: {x: 1}\n---\na: {w: 2}\n"], [("set", "a.z=3")]),
     ("int-keys", ['tcp:\n  8080: "ns/svc:9000"\n  9090: "ns/other:80"\n'], [("set", "tcp.8080=changed")]),
     ("octal-int-key", ["m:\n  0700: x\n"], []),
     ("empty-file", ["# nothing\n"], [("set", "a=1")]),
