@@ -119,11 +119,11 @@ def render_effective(
     """Render a valid effective spec with Helm's engine (``values``: its :func:`helm_values`,
     when the caller has them). A template error's text - a ``fail``/``required`` message can
     quote a value - is scrubbed of the spec's secrets: the one place every renderer goes."""
-    from .render.engine import as_printed
+    from .render.engine import for_engine
 
     given = values if values is not None else helm_values(effective, chart.values)
     try:
-        return render(chart, as_printed(given, effective), options, prevalidated=True)
+        return render(chart, for_engine(given, effective, chart.values), options, prevalidated=True)
     except RenderError as exc:
         redactor = Redactor(chart.schema)
         redactor.learn(effective.full)

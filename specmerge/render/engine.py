@@ -89,6 +89,42 @@ def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None)
 _EXPONENT_FROM = 10**6
 
 
+def for_engine(values: Mapping[str, Any], effective: Effective, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """What the engine is handed for ``values`` (a :func:`helm_values` result): without the
+    leaves that equal the chart's own defaults (Helm supplies those itself, and a default
+    handed back as a user value takes another path through Helm's coalesce - a subchart's
+    default erased by a null among the parent's defaults, say), and with big ``--set``
+    integers as Helm prints them (:func:`as_printed`). ``values`` is not changed."""
+    return as_printed(_without_defaults(values, defaults), effective)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same JSON types throughout (``1``, ``1.0`` and ``True`` differ)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    return bool(a == b)
+
+
+def _without_defaults(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in defaults and value is not None:
+            default = defaults[key]
+            if isinstance(value, dict) and isinstance(default, Mapping):
+                rest = _without_defaults(value, default)
+                if rest or not value:
+                    out[key] = rest
+                continue
+            if _same(value, default):
+                continue
+        out[key] = value
+    return out
+
+
 def as_printed(values: dict[str, Any], effective: Effective) -> dict[str, Any]:
     """``--set a=1048576`` is an int64 in Helm, printed ``1048576``; helm-python-sdk can only
     hand its engine JSON numbers, which Go reads as float64 and prints ``1.048576e+06``. So
@@ -200,5 +236,5 @@ def render(
 
 
 __all__: Sequence[str] = [
-    "DEFAULT_KUBE_VERSION", "RenderOptions", "as_printed", "check_kube_version", "helm_values", "render"
+    "DEFAULT_KUBE_VERSION", "RenderOptions", "as_printed", "check_kube_version", "for_engine", "helm_values", "render"
 ]

@@ -1,7 +1,9 @@
 """``helm template --show-only`` (``-s``): picking documents out of a rendered stream.
 
-Helm splits the stream it printed into documents (trimmed), names each by its ``# Source:``
-line without the chart's own name, and prints, pattern by pattern, every document whose
+Helm splits the stream it printed into documents at each ``---`` line (the whitespace around
+a separator goes with it; the stream's last document keeps its final newline), names each
+by its ``# Source:`` line without the chart's own name (a document without one - the rest of
+a template after a ``---`` of its own - is never shown), and prints, pattern by pattern, every document whose
 name matches (Go's ``filepath.Match``), each as ``---\n<document>\n``.
 """
 
@@ -53,7 +55,7 @@ def show_only(stream: str, patterns: Iterable[str]) -> str:
     after the chart's name: ``templates/x.yaml``, ``charts/sub/templates/y.yaml``) matches
     each pattern, pattern by pattern, each as ``---\n<document>\n``. A pattern that
     matches nothing is a :class:`ValueError`, as in Helm."""
-    docs = [d.strip() for d in _SEPARATOR.split(stream.strip()) if d.strip()]
+    docs = [d for d in _SEPARATOR.split(stream) if d]
     out: list[str] = []
     for pattern in patterns:
         rx = _glob(pattern.replace(os.sep, "/"))

@@ -158,14 +158,22 @@ def test_set_edits_the_rbac_rules_a_values_file_set(helm_cli: Path, tmp_path: Pa
     "flags",
     [
         ["--set", "controller.image=nginx", "--set", "controller.image.tag=x"],  # a path through a scalar
-        ["--set", "rbac.rules.a=1"],  # a key through a list
         ["--set-json", '{"controller": '],
     ],
-    ids=["through-scalar", "through-list", "bad-json-object"],
+    ids=["through-scalar", "bad-json-object"],
 )
 def test_composition_errors_fail_in_both(helm_cli: Path, flags: list[str]) -> None:
     theirs, ours = both(helm_cli, INGRESS, *flags)
-    assert theirs.returncode != 0 and ours.exit_code == 2, ours.stderr
+    assert theirs.returncode != 0 and ours.exit_code == 2, ours.stderr  # 2: bad input
+
+
+@pytest.mark.helmcli
+def test_a_map_over_a_chart_default_list_is_a_schema_error_in_both(helm_cli: Path) -> None:
+    """The chart's rules list is not in the flags' map, so ``--set rbac.rules.a=1`` makes a
+    map there (no parse error, in Helm either); the schema then refuses it."""
+    theirs, ours = both(helm_cli, INGRESS, "--set", "rbac.rules.a=1")
+    assert (theirs.returncode, ours.exit_code) == (1, 1)
+    assert pointers(theirs.stderr) == ["/rbac/rules"] and "  - rbac.rules: " in ours.stderr
 
 
 # 7 ------------------------------------------------------------------------------------------
