@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .layer import Layer, Positions
-from .loaders import MAX_BYTES, LayerInputError, _plain, _positions_of, _yaml, _yaml_error, read_text
+from .loaders import MAX_BYTES, LayerInputError, _plain, _positions_of, _yaml, _yaml_error, json_problem, read_text
 from .merge import _ABSENT, _copy, _probe, type_name
 from .paths import Path
 
@@ -322,8 +322,6 @@ _JSON = json.JSONDecoder(parse_constant=_reject_constant)
 
 def _finite(value: Any) -> None:
     """Go's decoder refuses numbers out of float64's range (Python reads ``1e400`` as inf)."""
-    from .loaders import json_problem
-
     problem = json_problem(value)
     if problem is not None:
         raise _StrvalsError("a JSON number out of range")
@@ -514,11 +512,6 @@ def _split_unescaped(expr: str) -> list[str]:
             cur.append(ch)
     out.append("".join(cur))
     return [p for p in out if p]
-
-
-def value_spellings(flags: Iterable[SetFlag]) -> set[str]:
-    """Every value text of ``flags`` (for scrubbing them from a message)."""
-    return {v for f in flags for _, v in _pairs(f.kind, f.expression) if v}
 
 
 def merge_maps(

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from strvals_vectors import VECTORS
 from typer.testing import CliRunner
 
@@ -156,3 +158,25 @@ def test_multi_document_file_and_integer_keys(tmp_path: Path) -> None:
     f.write_text("a: 1\n---\n- not a map\n")
     with pytest.raises(LayerInputError, match=r"\(document 2\): the top level must be a map"):
         values_file_layer(f)
+
+
+_KEY = st.text(alphabet="abcxyz-_", min_size=1, max_size=6)
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+def _escaped(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\,={}[]." else ch for ch in text)
+
+
+@given(tree=st.dictionaries(_KEY, st.dictionaries(_KEY, _TEXT, min_size=1, max_size=3), min_size=1, max_size=3))
+def test_escaped_set_expressions_round_trip(tree: dict[str, dict[str, str]]) -> None:
+    """Law: any text, escaped with ``\\``, comes back verbatim from ``--set-string`` (as a
+    whole flag of comma-joined assignments) and typed by Helm's rules from ``--set``."""
+    expr = ",".join(f"{a}.{b}={_escaped(v)}" for a, inner in tree.items() for b, v in inner.items())
+    group = compose([], [SetFlag("set-string", expr)])
+    assert group is not None and group.values == tree
+    typed = compose([], [SetFlag("set", expr)])
+    assert typed is not None
+    assert typed.values == {a: {b: typed_value(v, False) for b, v in inner.items()} for a, inner in tree.items()}
+    literal = compose([], [SetFlag("set-literal", f"only.key={expr}")])
+    assert literal is not None and literal.values == {"only": {"key": expr}}
