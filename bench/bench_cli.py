@@ -148,7 +148,8 @@ def main() -> None:
                  f"{inproc * 1000:.1f} ms vs {helm_bundled * 1000:.0f} ms = **{helm_bundled / inproc:.1f}x faster**"))
 
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
-    text = (f"Produced by `python3 bench/bench_cli.py` ({machine}; {opts.pairs} pairs; the machine is shared, so "
+    text = ("# CLI as a user times it (issue 12) - `python3 bench/bench_cli.py --write bench/cli.md`\n\n"
+            f"Produced by `python3 bench/bench_cli.py` ({machine}; {opts.pairs} pairs; the machine is shared, so "
             "read ratios, not absolute times).\n\n| measurement | value |\n| --- | --- |\n"
             + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n")
     print(text)

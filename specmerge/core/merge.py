@@ -228,12 +228,13 @@ def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path], keep: bool = Fa
     copies of their own; types are told apart by ``__class__`` identity (loaders build plain
     ``dict``/``list``), and paths are only built where a null needs one."""
     out = dict(src)
-    if _SPECIAL.isdisjoint(map(type, src.values())):
+    no_special = _SPECIAL.isdisjoint
+    if no_special(map(type, src.values())):
         return out  # scalars only (the common leaf map): nothing to copy deeper, no nulls
     for k, v in src.items():
         cls = v.__class__
         if cls is dict:  # a leaf map is copied here, without a call
-            out[k] = dict(v) if _SPECIAL.isdisjoint(map(type, v.values())) else _fresh(v, path + (k,), nulls, keep)
+            out[k] = dict(v) if no_special(map(type, v.values())) else _fresh(v, path + (k,), nulls, keep)
         elif cls is list:
             out[k] = _copy(v)
         elif v is None and not keep:
@@ -252,6 +253,7 @@ def _plain_update(dst: dict[str, Any], src: Mapping[str, Any]) -> bool:
     none of them over a map (checked at C speed: no Python loop over the keys)."""
     return _SPECIAL.isdisjoint(map(type, src.values())) and _DICT.isdisjoint(map(type, map(dst.get, src)))
 
+
 _Clash = tuple[Path, int, str, str]  # path, winner layer index, winner type, loser type
 
 
@@ -268,12 +270,14 @@ def _merge_map(
     if _plain_update(dst, src):
         dst.update(src)  # scalars over scalars or nothing (the common case): one C-level update
         return
+    no_special, no_dict = _SPECIAL.isdisjoint, _DICT.isdisjoint
     for k, v in src.items():
         cls = v.__class__
         if cls is dict:
             cur = get(k, _ABSENT)
             if cur.__class__ is dict:
-                if _plain_update(cur, v):  # a leaf map is merged here, without a call
+                # a leaf map (_plain_update, inlined) is merged here, without a call
+                if no_special(map(type, v.values())) and no_dict(map(type, map(cur.get, v))):
                     cur.update(v)
                 else:
                     _merge_map(cur, v, path + (k,), index, clashes, nulls, keep)
