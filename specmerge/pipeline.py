@@ -124,14 +124,18 @@ def render_effective(
     quote a value - is scrubbed of the spec's secrets: the one place every renderer goes.
     The render guard (:mod:`specmerge.render.guard`) then refuses objects that values, not
     the chart, made (:class:`~specmerge.render.guard.ValuesAddStructure`)."""
+    from .render.engine import for_engine
+
     values = values if values is not None else helm_values(effective, chart.values)
     try:
-        rendered = render(chart, values, options, prevalidated=True)
+        rendered = render(chart, for_engine(values, effective, chart.values), options, prevalidated=True)
     except RenderError as exc:
         redactor = Redactor(chart.schema)
         redactor.learn(effective.full)
         raise type(exc)(redactor.scrub(str(exc))) from None
-    check_render(chart, effective, values, rendered, lambda other: render(chart, other, options, prevalidated=True))
+    # the reference render takes the same path to the engine as the real one
+    check_render(chart, effective, values, rendered,
+                 lambda other: render(chart, for_engine(other, effective, chart.values), options, prevalidated=True))
     return rendered
 
 
@@ -152,18 +156,26 @@ _CHART_LAYERS: Memo[str, Layer] = Memo(32)  # per chart digest; a CR may name an
 _CHART_LAYERS_LOCK = threading.Lock()
 
 
+def _without_nulls(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in values.items() if v is not None}
+
+
 def chart_layer(chart: LoadedChart) -> Layer:
     """The ``chart`` layer: Helm's reading of the chart's defaults, with line numbers from
-    its ``values.yaml`` when the text is at hand. Built once per chart digest."""
+    its ``values.yaml`` when the text is at hand. Built once per chart digest.
+
+    A ``key: null`` among the chart's own defaults is dropped, as Helm >= 4.2 drops chart
+    default nils: it is no value, and it deletes nothing (not even a subchart's default)."""
     with _CHART_LAYERS_LOCK:
         hit = _CHART_LAYERS.get(chart.digest)
     if hit is not None:
         return hit
+    values = _without_nulls(chart.values)
     if chart.values_text is not None:
         positions = yaml_layer("chart", chart.locator, chart.values_text).positions
-        layer = Layer("chart", chart.locator, chart.values, positions)
+        layer = Layer("chart", chart.locator, values, positions)
     else:
-        layer = Layer("chart", chart.locator, chart.values)
+        layer = Layer("chart", chart.locator, values)
     with _CHART_LAYERS_LOCK:
         return _CHART_LAYERS.get(chart.digest) or _CHART_LAYERS.put(chart.digest, layer)
 
@@ -207,7 +219,13 @@ def plan(inputs: PlanInputs) -> Plan:
     effective = merge(layers)
     violations = _violations(effective, chart.schema)
     values = manifests = None
-    if inputs.render and not violations:
+    if not violations:
+        from .render.subcharts import subchart_violations
+
         values = helm_values(effective, chart.values)
+        violations = subchart_violations(chart, effective, values)
+    if inputs.render and not violations:
         manifests = render_effective(chart, effective, inputs.options, values)
+    elif violations:
+        values = None
     return Plan(inputs, ref, chart, inputs.channel, layers, effective, violations, values, manifests)

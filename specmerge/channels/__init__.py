@@ -13,14 +13,60 @@ The client is thread-based (single-flight across threads); asyncio callers run
 ``resolve`` through ``asyncio.to_thread``.
 """
 
-from ..locations import repo_root
-from .cache import CacheEntry, CacheError, DirectoryCache, LastGoodCache, MemoryCache, default_cache_dir
-from .client import ChannelClient, ChannelFetchError
-from .embedded import ReleaseNotFound, embedded_dir, list_embedded, load_embedded
-from .licence import Licence, LicenceError, read_licence_file
-from .resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver
-from .retry import RetryPolicy
-from .spec import ChannelSpec, ChannelSpecError, channel_schema, parse_channel_spec
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..locations import repo_root
+    from .cache import CacheEntry, CacheError, DirectoryCache, LastGoodCache, MemoryCache, default_cache_dir
+    from .client import ChannelClient, ChannelFetchError
+    from .embedded import ReleaseNotFound, embedded_dir, list_embedded, load_embedded
+    from .licence import Licence, LicenceError, read_licence_file
+    from .resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver
+    from .retry import RetryPolicy
+    from .spec import ChannelSpec, ChannelSpecError, channel_schema, parse_channel_spec
+
+#: name -> module it lives in: imported on first use, so ``import specmerge.channels.semver``
+#: (the render path) does not pay for the HTTP client.
+_LAZY: dict[str, str] = {
+    "repo_root": "..locations",
+    "CacheEntry": ".cache",
+    "CacheError": ".cache",
+    "DirectoryCache": ".cache",
+    "LastGoodCache": ".cache",
+    "MemoryCache": ".cache",
+    "default_cache_dir": ".cache",
+    "ChannelClient": ".client",
+    "ChannelFetchError": ".client",
+    "ReleaseNotFound": ".embedded",
+    "embedded_dir": ".embedded",
+    "list_embedded": ".embedded",
+    "load_embedded": ".embedded",
+    "Licence": ".licence",
+    "LicenceError": ".licence",
+    "read_licence_file": ".licence",
+    "ChannelRequest": ".resolve",
+    "ChannelRequestError": ".resolve",
+    "ChannelResult": ".resolve",
+    "ChannelUnavailable": ".resolve",
+    "Resolver": ".resolve",
+    "RetryPolicy": ".retry",
+    "ChannelSpec": ".spec",
+    "ChannelSpecError": ".spec",
+    "channel_schema": ".spec",
+    "parse_channel_spec": ".spec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CacheEntry",

@@ -2,54 +2,100 @@
 
 Each command lives in its own module and registers here; exit codes are 0 ok,
 1 findings (violations, differences), 2 bad input or usage.
+
+Start-up is lazy: :func:`main` imports only the module of the command it runs (``render``
+loads Helm's library, ``merge`` does not), and ``--version`` imports nothing but the
+package. :data:`app`, the whole Typer application with every command (for tests and
+embedding), is built on first access.
 """
 
 from __future__ import annotations
 
-import typer
+import sys
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from .channel_cmd import channel_app, channel_server_command
-from .diff_cmd import diff_command
-from .explain_cmd import explain_command
-from .merge_cmd import merge_command
-from .preflight_cmd import preflight_command
-from .render_cmd import render_command, show_app
-from .serve_cmd import serve_command
-from .validate_cmd import validate_command
+if TYPE_CHECKING:
+    import typer
 
-app = typer.Typer(
-    name="specmerge",
-    help="The effective spec of a Helm-charted app from ordered layers, with provenance.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("merge")(merge_command)
-app.add_typer(channel_app, name="channel")
-app.command("channel-server")(channel_server_command)
-app.command("render")(render_command)
-app.add_typer(show_app)
-app.command("serve")(serve_command)
-app.command("diff")(diff_command)
-app.command("explain")(explain_command)
-app.command("validate")(validate_command)
-app.command("preflight")(preflight_command)
+#: command name -> (module, attribute) of a command function
+COMMANDS: dict[str, tuple[str, str]] = {
+    "merge": ("merge_cmd", "merge_command"),
+    "channel-server": ("channel_cmd", "channel_server_command"),
+    "render": ("render_cmd", "render_command"),
+    "serve": ("serve_cmd", "serve_command"),
+    "diff": ("diff_cmd", "diff_command"),
+    "explain": ("explain_cmd", "explain_command"),
+    "validate": ("validate_cmd", "validate_command"),
+    "preflight": ("preflight_cmd", "preflight_command"),
+}
+#: group name -> (module, attribute) of a Typer sub-application
+GROUPS: dict[str, tuple[str, str]] = {
+    "channel": ("channel_cmd", "channel_app"),
+    "show": ("render_cmd", "show_app"),
+}
+HELP = "The effective spec of a Helm-charted app from ordered layers, with provenance."
 
 
 def _print_version(value: bool) -> None:
     if value:
-        from .. import __version__
+        import typer
 
-        typer.echo(f"specmerge {__version__}")
+        typer.echo(f"specmerge {_version()}")
         raise typer.Exit(0)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version."),
-) -> None:
-    """The effective spec of a Helm-charted app from ordered layers, with provenance."""
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The Typer application with every command, or with only the command/group ``only``
+    (help and errors then read as for the full application, for that command)."""
+    import typer
+
+    app = typer.Typer(
+        name="specmerge", help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+    )
+    for name, (module, attr) in COMMANDS.items():
+        if only is None or only == name:
+            app.command(name)(getattr(import_module(f".{module}", __name__), attr))
+    for name, (module, attr) in GROUPS.items():
+        if only is None or only == name:
+            app.add_typer(getattr(import_module(f".{module}", __name__), attr), name=name)
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version."),
+    ) -> None:
+        """The effective spec of a Helm-charted app from ordered layers, with provenance."""
+
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        built = build_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command an argument list runs (the first word that names one), if any."""
+    for arg in argv:
+        if arg in COMMANDS or arg in GROUPS:
+            return arg
+        if not arg.startswith("-"):
+            return None
+    return None
 
 
 def main() -> None:
-    app()
+    argv = sys.argv[1:]
+    if argv == ["--version"]:
+        sys.stdout.write(f"specmerge {_version()}\n")
+        return
+    build_app(_command_of(argv))(prog_name="specmerge")

@@ -56,7 +56,15 @@ ChartName = Annotated[str | None, typer.Option("--chart-name", help="Chart name 
 ChartVersion = Annotated[
     str | None, typer.Option("--chart-version", help="Exact version or SemVer range for a remote --chart.")
 ]
-ChannelOpt = Annotated[str, typer.Option("--channel", help="Release channel for the channel layer; 'none' for none.")]
+ChannelOpt = Annotated[
+    str | None,
+    typer.Option("--channel", show_default=False,
+                 help="Release channel for the channel layer; 'none' for none. Default: stable, except with a "
+                      "--chart (or a CR's spec.chart), which gets no channel layer unless --channel names one."),
+]
+
+#: The channel used when --channel is not given and the chart is the channel's own.
+DEFAULT_CHANNEL = "stable"
 ChannelServerOpt = Annotated[
     str | None,
     typer.Option("--channel-server", show_default=False,  # a flag only: plain `specmerge render` never goes online
@@ -199,7 +207,7 @@ class InputFlags:
     set_json: list[str] | None = None
     set_file: list[str] | None = None
     set_literal: list[str] | None = None
-    channel: str = "stable"
+    channel: str | None = None
     release: str | None = None
     channel_server: str | None = None
     license_file: Path | None = None
@@ -239,7 +247,10 @@ class InputFlags:
         ref = chart_ref_from_cli(self.chart, self.chart_name, self.chart_version)
         if ref is None and cr_chart is not None:
             ref = parse_chart_ref(cr_chart, base=Path.cwd(), where=f"{cr_where} spec.chart")
-        spec = channel_spec(self.channel, self.release, pinned_release(user, cr),
+        channel = self.channel
+        if channel is None:  # a chart of the user's own choosing gets no channel overlay unasked
+            channel = NO_CHANNEL if ref is not None and self.release is None else DEFAULT_CHANNEL
+        spec = channel_spec(channel, self.release, pinned_release(user, cr),
                             self.channel_server, self.license_file, self.airgapped)
         return PlanInputs(
             chart=ref,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..core import Layer, file_layer, set_layers
+from ..core import Layer
 
 ValuesFiles = Annotated[
     list[Path] | None,
@@ -41,9 +41,13 @@ def cli_layers(
     set_file: list[str] | None,
     set_literal: list[str] | None,
 ) -> list[Layer]:
-    """The CLI's layers in Helm's order: every -f in flag order, then the --set kinds."""
-    layers = [file_layer(p, "file") for p in values or ()]
-    layers += set_layers(
+    """The CLI's values as Helm's MergeValues builds them: one group layer (none without
+    flags) - the -f files merged in flag order, then each --set* expression applied into
+    that map in Helm's order of kinds (design.md §2)."""
+    from ..core.setflags import compose, helm_order, values_file_layer
+
+    files = [values_file_layer(p) for p in values or ()]
+    flags = helm_order(
         {
             "set-json": set_json or (),
             "set": set_ or (),
@@ -52,4 +56,5 @@ def cli_layers(
             "set-literal": set_literal or (),
         }
     )
-    return layers
+    group = compose(files, flags)
+    return [group] if group is not None else []

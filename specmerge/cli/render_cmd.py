@@ -67,7 +67,8 @@ def annotated_values(effective: Effective, redactor: Redactor) -> str:
 # --- --strict ---------------------------------------------------------------------------
 
 
-def kube_findings(p: Plan, kube_version: str) -> list[str]:
+def kube_findings(p: Plan, kube_version: str) -> Any:
+    """:class:`specmerge.render.kube.Findings` of the plan's rendered objects."""
     from ..render.kube import check_documents
 
     return check_documents(documents(p.manifests or {}), kube_version, p.redactor())
@@ -110,6 +111,11 @@ def render_command(
         bool, typer.Option("--strict", help="Also check rendered objects against Kubernetes' OpenAPI schemas.")
     ] = False,
     show_secrets: ShowSecrets = False,
+    show_only: Annotated[
+        list[str] | None,
+        typer.Option("--show-only", "-s", show_default=False,
+                     help="Only the manifests from these templates (templates/x.yaml; globs as Helm's -s)."),
+    ] = None,
 ) -> None:
     """Render the chart with the effective values of every layer, as `helm template` would.
 
@@ -130,16 +136,28 @@ def render_command(
         raise typer.Exit(EXIT_OK)
     docs = documents(p.manifests or {})
     shown = mask_secrets(docs, redactor)
-    if output_dir is not None:
+    if show_only:
+        from ..render.select import show_only as only
+
+        try:
+            sys.stdout.write(only(to_stream(shown), show_only))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    elif output_dir is not None:
         for written in write_tree(shown, output_dir):
             print(f"wrote {written}", file=sys.stderr)
     else:
         sys.stdout.write(to_stream(shown))
     if strict:
-        findings = kube_findings(p, flags.kube_version)
-        if findings:
-            print(f"error: rendered objects violate the Kubernetes {flags.kube_version} schemas ({len(findings)}):", file=sys.stderr)
-            for f in findings:
+        found = kube_findings(p, flags.kube_version)
+        for w in found.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        for line in found.not_checked():
+            print(f"warning: not checked: {line}", file=sys.stderr)
+        if found.errors:
+            print(f"error: rendered objects violate the Kubernetes {flags.kube_version} schemas ({len(found.errors)}):",
+                  file=sys.stderr)
+            for f in found.errors:
                 print(f"  - {f}", file=sys.stderr)
             raise typer.Exit(EXIT_FINDINGS)
     raise typer.Exit(EXIT_OK)
@@ -153,17 +171,14 @@ def show_values_command(
     chart_version: ChartVersion = None,
     airgapped: Annotated[bool, typer.Option("--airgapped", help="Remote charts only from the cache.")] = False,
 ) -> None:
-    """Print the chart's default values.yaml, like `helm show values` (default: the bundled chart)."""
+    """Print the chart's values.yaml as `helm show values` does (its text and a newline;
+    nothing for a chart without one). Default: the bundled chart."""
     from ..pipeline import bundled_chart_ref
 
     ref = chart_ref_from_cli(chart, chart_name, chart_version) or bundled_chart_ref()
     loaded = load_chart(ref, offline=airgapped)
     if loaded.values_text is not None:
-        sys.stdout.write(loaded.values_text)
-    else:
-        from ..core.dump import to_yaml
-
-        sys.stdout.write(to_yaml(dict(loaded.values)))
+        sys.stdout.write(loaded.values_text + "\n")
     raise typer.Exit(EXIT_OK)
 
 

@@ -4,9 +4,7 @@ Nothing here does I/O beyond reading the files a loader is asked to read.
 """
 
 from .layer import LAYER_ORDER, Layer, Positions, layer_from_values, strip_controls
-from .loaders import (
-    MAX_DEPTH, LayerInputError, TooDeep, file_layer, json_problem, parse_json, parse_yaml, set_layers, yaml_layer,
-)
+from .loaders import MAX_DEPTH, LayerInputError, TooDeep, file_layer, json_problem, parse_json, parse_yaml, yaml_layer
 from .merge import Chain, ControlKeyIgnored, Effective, Entry, MergeWarning, TypeClash, merge
 from .paths import Path, from_dotted, from_pointer, to_dotted, to_pointer
 from .secrets import Redactor, is_sensitive_key, redact
@@ -41,7 +39,6 @@ __all__ = [
     "parse_json",
     "parse_yaml",
     "redact",
-    "set_layers",
     "strip_controls",
     "to_dotted",
     "to_pointer",

@@ -1,8 +1,9 @@
 """The layer: one named, located source of values.
 
 Layers are merged lowest precedence first. The pipeline's canonical names, in that
-order, are ``chart``, ``operator``, ``channel``, ``user``, ``cr``; the CLI adds ``file``
-and ``set`` layers (Helm's ``-f`` and ``--set*``) above them. A layer never changes once
+order, are ``chart``, ``operator``, ``channel``, ``user``, ``cr``; the CLI adds one group
+above them, Helm's ``-f`` and ``--set*`` composed as Helm composes them
+(:mod:`specmerge.core.setflags`), whose provenance names a ``file`` or ``set`` per leaf. A layer never changes once
 made: loaders build its values as plain ``dict``/``list``/scalars and nothing mutates them.
 
 Line and column positions are optional and may be computed lazily (see
@@ -71,9 +72,27 @@ class Layer:
     source: str
     values: Mapping[str, Any]
     positions: Positions = field(default_factory=Positions, compare=False, repr=False)
+    #: Per-leaf provenance of a layer built from several sources (the CLI's ``-f``/``--set*``
+    #: group): ``path -> (name, locator)``, or ``None`` where the layer's own name/source apply.
+    origins: Callable[[Path], tuple[str, str] | None] | None = field(default=None, compare=False, repr=False)
+    #: A null here deletes only what a lower layer has; elsewhere it stays a null value
+    #: (Helm's coalesce of user values: design.md §2).
+    keep_nulls: bool = False
+
+    def name_at(self, path: Path) -> str:
+        """The name provenance gives ``path`` (``file``/``set`` inside the CLI's group)."""
+        if self.origins is not None:
+            found = self.origins(path)
+            if found is not None:
+                return found[0]
+        return self.name
 
     def locate(self, path: Path) -> str:
         """The source locator of ``path``, with ``:line:col`` when known (``file:a.yaml:12:5``)."""
+        if self.origins is not None:
+            hit = self.origins(path)
+            if hit is not None:
+                return hit[1]
         found = self.positions.find(path)
         if found is None or (not found[0] and path):
             return self.source

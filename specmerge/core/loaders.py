@@ -7,10 +7,8 @@ is about 6x slower, and stderr says so once per process); line and column per ke
 a round-trip parse that runs lazily, only when an error or ``explain`` asks for a position
 (see :class:`specmerge.core.layer.Positions`).
 
-``--set``, ``--set-string``, ``--set-json``, ``--set-literal`` and ``--set-file`` are parsed
-by Helm's own strvals parser (helm-python-sdk), so ``a=0123`` stays a string and ``a=null``
-is a null, exactly as in Helm. All flags of one kind form one layer (Helm parses them into
-one map, in order), and the kinds stack in Helm's order: json, set, string, file, literal.
+Helm's ``-f``/``--set*`` composition (one map, the flags applied into it) lives in
+:mod:`specmerge.core.setflags`.
 
 Bad input raises :class:`LayerInputError`, which names the source and, where it has one,
 the line: invalid YAML, duplicate or non-string keys, several documents where one is
@@ -24,9 +22,8 @@ import functools
 import json
 import math
 import os
-import stat
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -35,7 +32,6 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from .layer import Layer, Position, Positions
 from .merge import type_name
 from .paths import Path, to_dotted, to_pointer
-from .secrets import spellings
 
 MAX_BYTES = 16 * 1024 * 1024
 #: The one nesting limit (maps and lists) for every input: files, --set-json, request bodies,
@@ -43,8 +39,6 @@ MAX_BYTES = 16 * 1024 * 1024
 #: Well inside what the validator, the YAML reader and Helm handle.
 MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 1_000_000
-
-SET_KINDS: tuple[str, ...] = ("set-json", "set", "set-string", "set-file", "set-literal")
 
 
 class LayerInputError(ValueError):
@@ -331,151 +325,3 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-# --- Helm's --set family --------------------------------------------------------------
-
-
-def _strvals(kind: str, expression: str) -> dict[str, Any]:
-    import helm_python as helm
-
-    parser = {
-        "set": helm.parse_set_string,
-        "set-string": helm.parse_set_string_values,
-        "set-json": helm.parse_set_json,
-        "set-literal": helm.parse_set_literal,
-        "set-file": helm.parse_set_file,
-    }[kind]
-    return parser(expression)
-
-
-def _pairs(kind: str, expr: str) -> list[tuple[str, str | None]]:
-    """``(key, value text)`` of each assignment in one flag, as the flag's parser splits it:
-    commas outside braces (escaped ones too) for ``--set``; JSON values for ``--set-json``
-    (whose strings may hold commas); the whole expression for ``--set-literal``. The
-    whole-object ``--set-json '{...}'`` form is one value with the key ``{...}``; after a
-    value that is not JSON, the rest of the flag is taken as that value."""
-    if kind == "set-literal":
-        key, eq, value = expr.partition("=")
-        return [(key, value if eq else None)]
-    if kind != "set-json":
-        return [(k, v if eq else None) for k, eq, v in (p.partition("=") for p in _split_unescaped(expr))]
-    if expr.lstrip().startswith("{"):
-        return [("{...}", expr)]
-    pairs: list[tuple[str, str | None]] = []
-    decoder, i = json.JSONDecoder(), 0
-    while i < len(expr):
-        eq = expr.find("=", i)
-        if eq < 0:
-            pairs.append((expr[i:], None))
-            break
-        start = eq + 1
-        while start < len(expr) and expr[start] in " \t":
-            start += 1
-        try:
-            _, end = decoder.raw_decode(expr, start)
-        except ValueError:
-            pairs.append((expr[i:eq], expr[eq + 1:]))  # not JSON: the rest is one value
-            break
-        pairs.append((expr[i:eq], expr[eq + 1:end]))
-        i = end
-        while i < len(expr) and expr[i] in " ,\t":
-            i += 1
-    return pairs
-
-
-def _keys_of(kind: str, expressions: Sequence[str]) -> str:
-    """The flags without their values (values may be secrets): ``--set a.b,c[0]``."""
-    return ",".join(key for expr in expressions for key, _ in _pairs(kind, expr))
-
-
-def _without_values(detail: str, kind: str, expressions: Sequence[str]) -> str:
-    """A parser's message with every value of the flags - in any spelling a message may use
-    (Go quotes strings with escapes) - replaced by ``<value>``."""
-    spelled = {s for expr in expressions for _, v in _pairs(kind, expr) if v for s in spellings(v) if s}
-    for text in sorted(spelled, key=len, reverse=True):
-        detail = detail.replace(text, "<value>")
-    return detail
-
-
-def _split_unescaped(expr: str) -> list[str]:
-    out, cur, depth, escaped = [], [], 0, False
-    for ch in expr:
-        if escaped:
-            cur.append(ch)
-            escaped = False
-        elif ch == "\\":
-            cur.append(ch)
-            escaped = True
-        elif ch == "{":
-            depth += 1
-            cur.append(ch)
-        elif ch == "}":
-            depth = max(0, depth - 1)
-            cur.append(ch)
-        elif ch == "," and depth == 0:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    out.append("".join(cur))
-    return [p for p in out if p]
-
-
-def _check_set_files(expression: str) -> None:
-    """Helm reads ``--set-file`` files itself, whole: each must be a regular file within
-    :data:`MAX_BYTES` (``/dev/zero`` would never end; a pipe has no size to check)."""
-    for key, path in _pairs("set-file", expression):
-        if not path:
-            continue
-        where = f"set:--set-file {key}"
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            raise LayerInputError(where, f"cannot read file: {exc.strerror or exc}") from None
-        if not stat.S_ISREG(st.st_mode):
-            raise LayerInputError(where, "not a regular file (a device or pipe cannot be size-checked)")
-        if st.st_size > MAX_BYTES:
-            raise LayerInputError(where, f"file is {st.st_size} bytes, over the {MAX_BYTES} byte limit")
-
-
-def set_layer(kind: str, expressions: Sequence[str], name: str = "set") -> Layer:
-    """One layer from all ``--<kind>`` flags, parsed into one map as Helm does."""
-    if kind not in SET_KINDS:
-        raise ValueError(f"unknown flag kind {kind!r}")
-    source = f"set:--{kind} {_keys_of(kind, expressions)}"
-    values: dict[str, Any] = {}
-    if kind in ("set", "set-string"):
-        joined = ",".join(expressions)
-        chunks = [joined] if joined else []
-    else:
-        chunks = list(expressions)
-    for chunk in chunks:
-        if kind == "set-file":
-            _check_set_files(chunk)
-        try:
-            parsed = _strvals(kind, chunk)
-        except Exception as exc:  # helm_python raises HelmValuesError/HelmIOError subclasses
-            detail = _without_values(str(exc), kind, expressions)  # never echo a value: it may be a secret
-            raise LayerInputError(f"set:--{kind} {_keys_of(kind, [chunk])}", f"cannot parse: {detail}") from None
-        parsed = _plain(source, parsed, None)
-        values = _overlay(values, parsed)
-    return Layer(name, source, values)
-
-
-def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's MergeMaps for flags of one kind: maps recurse, all else (nulls too) replaces."""
-    out = dict(base)
-    for k, v in top.items():
-        out[k] = _overlay(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
-def set_layers(flags: Mapping[str, Iterable[str]], name: str = "set") -> list[Layer]:
-    """The ``--set*`` layers in Helm's order, skipping kinds with no flags."""
-    out = []
-    for kind in SET_KINDS:
-        exprs = list(flags.get(kind, ()))
-        if exprs:
-            out.append(set_layer(kind, exprs, name))
-    return out

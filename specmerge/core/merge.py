@@ -188,12 +188,24 @@ def chain(layers: Sequence[Layer], path: Path) -> Chain:
             continue
         if isinstance(found, tuple):
             ancestor, op = found
-            return Chain(path, tuple(entries), Cut(layer.name, layer.locate(ancestor), ancestor, op))
-        if found is None:
-            entries.append(Entry(layer.name, layer.locate(path), index, "delete"))
-        else:
-            entries.append(Entry(layer.name, layer.locate(path), index, "set", found))
+            return Chain(path, tuple(entries), Cut(layer.name_at(ancestor), layer.locate(ancestor), ancestor, op))
+        entries += _entries(layer, index, path, found)
     return Chain(path, tuple(entries))
+
+
+def _entries(layer: Layer, index: int, path: Path, found: Any) -> list[Entry]:
+    """A layer's say at ``path``: one entry, or - for a group of sources (the CLI's
+    ``-f``/``--set*``) - its winning member's and then the member values it hid."""
+    history = getattr(layer.origins, "history", None)
+    if history is not None:
+        said = history(path, found)
+        if said:
+            return [
+                Entry(name, where, index, "delete" if value is None else "set", value) for name, where, value in said
+            ]
+    if found is None:
+        return [Entry(layer.name_at(path), layer.locate(path), index, "delete")]
+    return [Entry(layer.name_at(path), layer.locate(path), index, "set", found)]
 
 
 # --- the fold -------------------------------------------------------------------------
@@ -208,19 +220,38 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path]) -> dict[str, Any]:
-    """A copy of a map that lands where nothing was: its nulls delete nothing, and vanish."""
-    out: dict[str, Any] = {}
+def _fresh(src: Mapping[str, Any], path: Path, nulls: set[Path], keep: bool = False) -> dict[str, Any]:
+    """A copy of a map that lands where nothing was: its nulls delete nothing, and vanish
+    (or, for a ``keep_nulls`` layer, stay as null values).
+
+    The hot loop of every merge: a C-level copy, then only maps and lists are replaced by
+    copies of their own; types are told apart by ``__class__`` identity (loaders build plain
+    ``dict``/``list``), and paths are only built where a null needs one."""
+    out = dict(src)
+    no_special = _SPECIAL.isdisjoint
+    if no_special(map(type, src.values())):
+        return out  # scalars only (the common leaf map): nothing to copy deeper, no nulls
     for k, v in src.items():
-        if v is None:
-            nulls.add(path + (k,))
-        elif isinstance(v, dict):
-            out[k] = _fresh(v, path + (k,), nulls)
-        elif isinstance(v, list):
+        cls = v.__class__
+        if cls is dict:  # a leaf map is copied here, without a call
+            out[k] = dict(v) if no_special(map(type, v.values())) else _fresh(v, path + (k,), nulls, keep)
+        elif cls is list:
             out[k] = _copy(v)
-        else:
-            out[k] = v
+        elif v is None and not keep:
+            del out[k]
+            nulls.add(path + (k,))
     return out
+
+
+#: Value types that need more than a plain copy or update: maps, lists, nulls.
+_SPECIAL = frozenset({dict, list, type(None)})
+_DICT = frozenset({dict})
+
+
+def _plain_update(dst: dict[str, Any], src: Mapping[str, Any]) -> bool:
+    """Whether ``dst.update(src)`` is the whole merge: ``src`` holds only scalars and puts
+    none of them over a map (checked at C speed: no Python loop over the keys)."""
+    return _SPECIAL.isdisjoint(map(type, src.values())) and _DICT.isdisjoint(map(type, map(dst.get, src)))
 
 
 _Clash = tuple[Path, int, str, str]  # path, winner layer index, winner type, loser type
@@ -233,23 +264,37 @@ def _merge_map(
     index: int,
     clashes: list[_Clash],
     nulls: set[Path],
+    keep: bool = False,
 ) -> None:
+    get = dst.get
+    if _plain_update(dst, src):
+        dst.update(src)  # scalars over scalars or nothing (the common case): one C-level update
+        return
+    no_special, no_dict = _SPECIAL.isdisjoint, _DICT.isdisjoint
     for k, v in src.items():
-        if v is None:
+        cls = v.__class__
+        if cls is dict:
+            cur = get(k, _ABSENT)
+            if cur.__class__ is dict:
+                # a leaf map (_plain_update, inlined) is merged here, without a call
+                if no_special(map(type, v.values())) and no_dict(map(type, map(cur.get, v))):
+                    cur.update(v)
+                else:
+                    _merge_map(cur, v, path + (k,), index, clashes, nulls, keep)
+            else:
+                if cur is not _ABSENT:
+                    clashes.append((path + (k,), index, "map", type_name(cur)))
+                dst[k] = _fresh(v, path + (k,), nulls, keep)
+        elif v is None:
+            if keep and k not in dst:
+                dst[k] = None  # nothing below to delete: the null reaches the templates
+                continue
             nulls.add(path + (k,))
             dst.pop(k, None)
-        elif isinstance(v, dict):
-            cur = dst.get(k)
-            if isinstance(cur, dict):
-                _merge_map(cur, v, path + (k,), index, clashes, nulls)
-            else:
-                if k in dst:
-                    clashes.append((path + (k,), index, "map", type_name(cur)))
-                dst[k] = _fresh(v, path + (k,), nulls)
         else:
-            if isinstance(dst.get(k), dict):
+            if get(k).__class__ is dict:
                 clashes.append((path + (k,), index, type_name(v), "map"))
-            dst[k] = _copy(v) if isinstance(v, list) else v
+            dst[k] = _copy(v) if cls is list else v
 
 
 @dataclass(frozen=True)
@@ -318,9 +363,7 @@ class Effective:
                     entries = []
                     for index, lnode in scope:
                         if key in lnode:
-                            found, layer = lnode[key], layers[index]
-                            op: Literal["set", "delete"] = "delete" if found is None else "set"
-                            entries.append(Entry(layer.name, layer.locate(child), index, op, found))
+                            entries += _entries(layers[index], index, child, lnode[key])
                     table[child] = Chain(child, tuple(entries), cut)
                     continue
                 # a map: which layers reach below it, and the first one that cuts the rest off
@@ -334,7 +377,7 @@ class Effective:
                         below.append((index, found))
                         continue
                     layer = layers[index]
-                    child_cut = Cut(layer.name, layer.locate(child), child, "delete" if found is None else "replace")
+                    child_cut = Cut(layer.name_at(child), layer.locate(child), child, "delete" if found is None else "replace")
                     break
                 walk(child, value, below, child_cut)
 
@@ -355,12 +398,12 @@ def merge(layers: Sequence[Layer]) -> Effective:
         src: Mapping[str, Any] = layer.values
         if layer.name not in STEERING_LAYERS and any(k.startswith(CONTROL_PREFIX) for k in src):
             ignored.extend(
-                ControlKeyIgnored((k,), layer.name, layer.locate((k,)))
+                ControlKeyIgnored((k,), layer.name_at((k,)), layer.locate((k,)))
                 for k in src
                 if k.startswith(CONTROL_PREFIX)
             )
             src = {k: v for k, v in src.items() if not k.startswith(CONTROL_PREFIX)}
-        _merge_map(full, src, (), index, clashes, nulls)
+        _merge_map(full, src, (), index, clashes, nulls, layer.keep_nulls)
     warnings: list[MergeWarning] = [*ignored, *(_describe_clash(layers, c) for c in clashes)]
     return Effective(layers, full, tuple(warnings), frozenset(nulls))
 
@@ -371,5 +414,5 @@ def _describe_clash(layers: tuple[Layer, ...], clash: _Clash) -> TypeClash:
     below = chain(layers[:index], path).winner
     loser_name, loser_source = (below.layer, below.source) if below else ("?", "?")
     return TypeClash(
-        path, winner.name, winner.locate(path), winner_type, loser_name, loser_source, loser_type
+        path, winner.name_at(path), winner.locate(path), winner_type, loser_name, loser_source, loser_type
     )

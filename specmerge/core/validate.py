@@ -1,7 +1,10 @@
 """JSON Schema validation of the effective spec, each violation attributed to a layer.
 
-Schemas are JSON Schema 2020-12 unless their ``$schema`` names another draft (draft-07 is
-honoured), as Helm v4 does. We validate with jsonschema-rs: on a 4k-leaf spec it measured
+Schemas are JSON Schema 2020-12 unless their ``$schema`` names another draft, read as Helm
+v4's validator (santhosh-tekuri/jsonschema v6) reads it: ``http://`` or ``https://``, an
+empty ``#`` fragment allowed, ``json-schema.org/schema`` meaning the latest draft (2020-12),
+and draft-04/06/07/2019-09/2020-12 by their URLs. Any other ``$schema`` is one Helm would
+fetch as a custom metaschema; we refuse it by name. We validate with jsonschema-rs: on a 4k-leaf spec it measured
 two orders of magnitude faster than python-jsonschema (bench/results.md), and validation
 sits on the hot path of every preview and reconcile. Each schema is compiled once and kept,
 keyed by the digest of its canonical JSON.
@@ -31,12 +34,25 @@ from .paths import Path, resolve_pointer, to_dotted, to_pointer
 from .secrets import Redactor
 
 DRAFTS: dict[str, Any] = {
-    "http://json-schema.org/draft-04/schema": jsonschema_rs.Draft4Validator,
-    "http://json-schema.org/draft-06/schema": jsonschema_rs.Draft6Validator,
-    "http://json-schema.org/draft-07/schema": jsonschema_rs.Draft7Validator,
-    "https://json-schema.org/draft/2019-09/schema": jsonschema_rs.Draft201909Validator,
-    "https://json-schema.org/draft/2020-12/schema": jsonschema_rs.Draft202012Validator,
+    "json-schema.org/schema": jsonschema_rs.Draft202012Validator,  # "the latest draft"
+    "json-schema.org/draft-04/schema": jsonschema_rs.Draft4Validator,
+    "json-schema.org/draft-06/schema": jsonschema_rs.Draft6Validator,
+    "json-schema.org/draft-07/schema": jsonschema_rs.Draft7Validator,
+    "json-schema.org/draft/2019-09/schema": jsonschema_rs.Draft201909Validator,
+    "json-schema.org/draft/2020-12/schema": jsonschema_rs.Draft202012Validator,
 }
+
+
+def draft_of(url: str) -> Any | None:
+    """The validator class for a ``$schema`` URL, as Helm's validator maps it; ``None`` when
+    it names no known draft."""
+    base, _, fragment = url.partition("#")
+    if fragment:
+        return None
+    for scheme in ("http://", "https://"):
+        if base.startswith(scheme):
+            return DRAFTS.get(base[len(scheme):])
+    return None
 
 
 class SchemaError(ValueError):
@@ -84,9 +100,12 @@ def _compile(canon: str) -> Any:
     schema = json.loads(canon)
     draft = schema.get("$schema") if isinstance(schema, dict) else None
     if isinstance(draft, str):
-        cls = DRAFTS.get(draft.rstrip("#"))
+        cls = draft_of(draft)
         if cls is None:
-            raise SchemaError(f"unsupported $schema {draft!r}; use 2020-12 or draft-07")
+            raise SchemaError(
+                f"unsupported $schema {draft!r}: not a JSON Schema draft URL (draft-04, -06, -07, 2019-09, "
+                "2020-12 or http://json-schema.org/schema#)"
+            )
     else:
         cls = jsonschema_rs.Draft202012Validator
     try:
@@ -159,13 +178,16 @@ def validate_values(
     schema: Mapping[str, Any] | CompiledSchema,
     layers: Sequence[Layer] = (),
     redactor: Redactor | None = None,
+    at: Path = (),
 ) -> list[Violation]:
-    """All violations of ``values`` against ``schema``, attributed over ``layers``. Values
-    nested deeper than :data:`~.loaders.MAX_DEPTH` are one violation, not a validator crash."""
+    """All violations of ``values`` against ``schema``, attributed over ``layers``.
+    ``at`` is where ``values`` sit in the layers' tree (a subchart's key): pointers and
+    attribution are taken from there. Values nested deeper than :data:`~.loaders.MAX_DEPTH`
+    are one violation, not a validator crash."""
     deep = too_deep(values)
     if deep is not None:
-        layer, source = _attribute(layers, deep)
-        return [Violation(to_pointer(deep), TOO_DEEP, "maxDepth", layer, source)]
+        layer, source = _attribute(layers, at + deep)
+        return [Violation(to_pointer(at + deep), TOO_DEEP, "maxDepth", layer, source)]
     compiled = compile_schema(schema)
     errors = compiled.errors(values)
     if not errors:  # the common case: no attribution, no masking walk
@@ -174,7 +196,7 @@ def validate_values(
     redactor.learn(values)
     out: list[Violation] = []
     for err in errors:
-        base = tuple(err.instance_path)
+        base = at + tuple(err.instance_path)
         kind = err.kind
         keyword = err.schema_path[-1] if err.schema_path else ""
         keyword = str(keyword)

@@ -85,6 +85,90 @@ def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None)
     return values
 
 
+#: Go prints a float64 of this magnitude or more in exponent form (``1.048576e+06``).
+_EXPONENT_FROM = 10**6
+
+
+def for_engine(values: Mapping[str, Any], effective: Effective, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """What the engine is handed for ``values`` (a :func:`helm_values` result): without the
+    leaves that equal the chart's own defaults (Helm supplies those itself, and a default
+    handed back as a user value takes another path through Helm's coalesce - a subchart's
+    default erased by a null among the parent's defaults, say), and with big ``--set``
+    integers as Helm prints them (:func:`as_printed`). ``values`` is not changed."""
+    return as_printed(_without_defaults(values, defaults), effective)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same JSON types throughout (``1``, ``1.0`` and ``True`` differ)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    return bool(a == b)
+
+
+def _without_defaults(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in defaults and value is not None:
+            default = defaults[key]
+            if isinstance(value, dict) and isinstance(default, Mapping):
+                rest = _without_defaults(value, default)
+                if rest or not value:
+                    out[key] = rest
+                continue
+            if _same(value, default):
+                continue
+        out[key] = value
+    return out
+
+
+def as_printed(values: dict[str, Any], effective: Effective) -> dict[str, Any]:
+    """``--set a=1048576`` is an int64 in Helm, printed ``1048576``; helm-python-sdk can only
+    hand its engine JSON numbers, which Go reads as float64 and prints ``1.048576e+06``. So
+    an integer a ``--set`` expression wrote, at or above a million in size, goes to the
+    engine as its decimal text: templates print it (``{{ .Values.a }}``, ``quote``,
+    ``toString``) exactly as Helm does, and arithmetic (``int``, ``add``) reads it back.
+    What still differs (README, "Differences from Helm"): ``toYaml``/``toJson`` quote it.
+    Integers from files and ``--set-json`` are float64 in Helm too, and stay numbers.
+
+    For the engine only (after validation): returns a copy of ``values`` where needed."""
+    values = json.loads(json.dumps(values)) if _has_big_int(values) else values
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), values)]
+    while stack:
+        path, node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, value in items:
+            if isinstance(value, (dict, list)):
+                stack.append((path + (key,), value))
+            elif type(value) is int and abs(value) >= _EXPONENT_FROM and _from_set_flag(effective, path + (key,)):
+                node[key] = str(value)
+    return values
+
+
+def _has_big_int(values: Any) -> bool:
+    stack = [values]
+    while stack:
+        node = stack.pop()
+        for value in node.values() if isinstance(node, dict) else node:
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif type(value) is int and abs(value) >= _EXPONENT_FROM:
+                return True
+    return False
+
+
+def _from_set_flag(effective: Effective, path: tuple[Any, ...]) -> bool:
+    for layer in reversed(effective.layers):
+        if layer.origins is None:
+            continue
+        found = layer.origins(path)
+        return found is not None and found[1].startswith("set:--set ")
+    return False
+
+
 def _null_dropped_defaults(values: dict[str, Any], defaults: Mapping[str, Any]) -> None:
     for key, default in defaults.items():
         if key.startswith("_") or default is None:
@@ -151,4 +235,6 @@ def render(
     return manifests
 
 
-__all__: Sequence[str] = ["DEFAULT_KUBE_VERSION", "RenderOptions", "check_kube_version", "helm_values", "render"]
+__all__: Sequence[str] = [
+    "DEFAULT_KUBE_VERSION", "RenderOptions", "as_printed", "check_kube_version", "for_engine", "helm_values", "render"
+]

@@ -33,17 +33,19 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 import helm_python as helm
-import httpx
 
 from ..core import LayerInputError, parse_yaml
 from .cache import ChartCache, sha256_digest
 from .errors import ChartSourceError
 from .ref import ChartRef, OciRef, PathRef, RepoRef, resolve_reference_url, secrets_of, shown_url
 from .versions import ConstraintError, best_match, is_exact
+
+if TYPE_CHECKING:
+    import httpx
 
 HTTP_TIMEOUT = 15.0
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
@@ -66,10 +68,11 @@ class LoadedChart:
 
     @property
     def prevalidated(self) -> helm.Chart:
-        """The chart without its top-level ``values.schema.json``, for values already
-        validated against that schema (:func:`specmerge.core.validate`, with attribution):
-        Helm would otherwise compile and check the same schema again on every render
-        (about half of Helm's render time for the bundled chart). Subchart schemas stay."""
+        """The chart without its ``values.schema.json`` files (its own and its subcharts'),
+        for values already validated against them with attribution (the pipeline checks the
+        top schema, :mod:`specmerge.render.subcharts` the subcharts'): Helm would otherwise
+        compile and check the same schemas again on every render (about half of Helm's
+        render time for the bundled chart)."""
         return self.unchecked if self.unchecked is not None else self.chart
 
     @property
@@ -106,20 +109,32 @@ def _remember(digest: str, build: Any) -> LoadedChart:
     return existing
 
 
-def _without_top_schema(chart: helm.Chart, name: str) -> helm.Chart | None:
-    """A copy of ``chart`` whose archive lacks ``<name>/values.schema.json``; ``None`` if it has none."""
-    if chart.schema is None:
+def _is_schema(member: str, name: str) -> bool:
+    """``<name>/values.schema.json`` or ``<name>/charts/<a>[/charts/<b>...]/values.schema.json``."""
+    parts = member.split("/")
+    if parts[0] != name or parts[-1] != "values.schema.json":
+        return False
+    middle = parts[1:-1]
+    return len(middle) % 2 == 0 and all(middle[i] == "charts" for i in range(0, len(middle), 2))
+
+
+def _without_schemas(chart: helm.Chart, name: str) -> helm.Chart | None:
+    """A copy of ``chart`` whose archive lacks every values schema; ``None`` if it has none
+    (a chart without subcharts or a schema of its own is not copied at all)."""
+    if chart.schema is None and not chart.dependencies:
         return None
     with tempfile.TemporaryDirectory(prefix="specmerge-chart-") as tmp:
         data = Path(chart.save(tmp)).read_bytes()
     src = tarfile.open(fileobj=io.BytesIO(data), mode="r:gz")
     out = io.BytesIO()
+    dropped = False
     with src, tarfile.open(fileobj=out, mode="w:gz") as dst:
         for member in src.getmembers():
-            if member.name == f"{name}/values.schema.json":
+            if _is_schema(member.name, name):
+                dropped = True
                 continue
             dst.addfile(member, src.extractfile(member) if member.isfile() else None)
-    return helm.Chart.load_archive(out.getvalue())
+    return helm.Chart.load_archive(out.getvalue()) if dropped else None
 
 
 def _describe_chart(chart: helm.Chart, digest: str, values_text: str | None) -> LoadedChart:
@@ -134,7 +149,7 @@ def _describe_chart(chart: helm.Chart, digest: str, values_text: str | None) -> 
         schema=chart.schema,
         values_text=values_text,
         kube_version=meta.get("kubeVersion") or None,
-        unchecked=_without_top_schema(chart, name),
+        unchecked=_without_schemas(chart, name),
     )
 
 
@@ -277,6 +292,8 @@ def _load_path(ref: PathRef) -> LoadedChart:
 
 
 def _http_error(where: str, url: str, exc: Exception, query: str = "") -> ChartSourceError:
+    import httpx
+
     kind = type(exc).__name__
     detail = str(exc).replace(query, "<redacted>") if query else str(exc)
     if isinstance(exc, httpx.TimeoutException):
@@ -287,6 +304,8 @@ def _http_error(where: str, url: str, exc: Exception, query: str = "") -> ChartS
 
 
 def _get(client: httpx.Client, fetched: str, where: str, auth: tuple[str, str] | None, what: str) -> bytes:
+    import httpx
+
     url = shown_url(fetched)  # what messages say: the query (a token) hidden
     try:
         resp = client.get(fetched, auth=auth)
@@ -365,6 +384,8 @@ def _load_repo(ref: RepoRef, cache: ChartCache, offline: bool) -> LoadedChart:
     if hit is not None:
         return hit
     index_url = resolve_reference_url(ref.url, "index.yaml")
+    import httpx  # only a chart repository needs HTTP: imported here, not at start-up
+
     with httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=True) as client:
         raw = _get(client, index_url, where, ref.auth, "index")
         try:

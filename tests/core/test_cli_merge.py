@@ -39,12 +39,12 @@ def test_violation_exit_1_with_attribution_on_stderr(tmp_path: Path) -> None:
 def test_json_output_carries_values_layers_warnings_violations(tmp_path: Path) -> None:
     a, b, _ = _files(tmp_path)
     b.write_text("replicas:\n  min: 1\n")
-    doc = json.loads(runner.invoke(app, ["merge", "-f", str(a), "-f", str(b), "-o", "json"]).stdout)
-    assert doc["values"] == {"replicas": {"min": 1}}
-    assert [l["source"] for l in doc["layers"]] == [f"file:{a}", f"file:{b}"]
-    (w,) = doc["warnings"]
-    assert (w["kind"], w["path"], w["winner"]["type"], w["loser"]["type"]) == ("type-clash", "/replicas", "map", "integer")
-    assert w["loser"]["source"] == f"file:{a}:1:1"
+    doc = json.loads(runner.invoke(app, ["merge", "-f", str(a), "-f", str(b), "--set", "x=1", "-o", "json"]).stdout)
+    assert doc["values"] == {"replicas": {"min": 1}, "x": 1}
+    # the files and flags are one group, merged as Helm merges them (a map replaces a
+    # scalar silently there, as in Helm); provenance stays per leaf
+    assert [l["source"] for l in doc["layers"]] == [f"file:{a} file:{b} set:--set x"]
+    assert doc["warnings"] == [] and doc["violations"] == []
 
 
 def test_explain_prints_the_chain(tmp_path: Path) -> None:
@@ -54,7 +54,7 @@ def test_explain_prints_the_chain(tmp_path: Path) -> None:
     lines = out.stdout.splitlines()
     assert lines[0] == "replicas  (set)"
     assert "=> file" in lines[1] and "2" in lines[1] and f"{b}:1:1" in lines[1]
-    assert "shadowed" in lines[2] and f"{a}:1:1" in lines[2]
+    assert "shadowed" in lines[2] and f"{a}:1:1" in lines[2]  # what the later file hid, inside the group
 
 
 def test_bad_input_and_usage_exit_2(tmp_path: Path) -> None:

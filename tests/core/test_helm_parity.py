@@ -4,16 +4,11 @@ The oracle is the real ``helm`` CLI (built from Helm's Go module by tests/cluste
 rendering a probe chart whose defaults are the lowest layer and whose one template prints
 ``{{ toJson .Values }}`` into a ConfigMap. Nothing here re-implements Helm.
 
-Two documented differences (README, "Differences from Helm"), each pinned by a test:
-
-1. Helm keeps an explicit ``null`` for a key that no chart default has (since Helm
-   3.17.1); our contract deletes it. Helm's output is compared after dropping null-valued
-   map keys (lists are values and stay verbatim).
-2. Helm folds the ``-f`` files first and coalesces chart defaults underneath afterwards,
-   so when a file drops a chart-default map (null or non-map) and a later file puts a map
-   there again, Helm brings the chart defaults back under it. The contract is a left fold
-   with the chart layer at the bottom: the drop stands. Generated inputs with that shape
-   are set aside from the equality property (``resurrects_defaults``).
+The CLI's ``-f`` files form one group, merged as Helm's MergeValues merges them, on top
+of the chart layer (design.md §2): the equality holds for every generated input, nulls and
+dropped-then-remapped chart defaults included. Chart-default nulls are dropped as Helm
+>= 4.2 drops them. The layer model's differences remain between *other* layers (a channel
+that drops a map a console value maps again): pinned below with Layers, not files.
 """
 
 from __future__ import annotations
@@ -24,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from trees import trees
 
-from specmerge.core import Layer, LayerInputError, file_layer, merge, set_layers
+from specmerge.core import Layer, LayerInputError, file_layer, merge
 from specmerge.core.dump import to_yaml
+from specmerge.core.setflags import compose, values_file_layer
+from specmerge.pipeline import _without_nulls
 
 TEMPLATE = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\ndata:\n  values: {{ toJson .Values | quote }}\n'
 
@@ -57,47 +54,11 @@ def helm_values(helm: Path, chart: Path, args: list[str]) -> dict[str, Any]:
     return json.loads(doc["data"]["values"])
 
 
-def drop_null_keys(tree: Any) -> Any:
-    """Helm's result without null-valued map keys; lists are values and stay verbatim."""
-    if isinstance(tree, dict):
-        return {k: drop_null_keys(v) for k, v in tree.items() if v is not None}
-    return tree
-
-
 def _ours(chart: Path, files: list[Path]) -> dict[str, Any]:
-    layers = [file_layer(chart / "values.yaml", "chart")] + [file_layer(f) for f in files]
-    return merge(layers).full
-
-
-def _dict_paths(tree: Any, base: tuple = ()) -> list[tuple]:
-    out = []
-    if isinstance(tree, dict):
-        out.append(base)
-        for k, v in tree.items():
-            out.extend(_dict_paths(v, base + (k,)))
-    return out
-
-
-def _says(tree: Any, path: tuple) -> str:
-    """What a layer does at ``path``: 'map', 'drop' (null/non-map at it or above), or ''."""
-    node = tree
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return ""
-        node = node[key]
-        if not isinstance(node, dict):
-            return "drop"
-    return "map"
-
-
-def resurrects_defaults(defaults: dict, users: list[dict]) -> bool:
-    """Difference 2: a user layer drops a chart-default map and a later one maps it again."""
-    for path in _dict_paths(defaults):
-        says = [_says(u, path) for u in users]
-        for i, s in enumerate(says):
-            if s == "drop" and "map" in says[i + 1 :]:
-                return True
-    return False
+    defaults = file_layer(chart / "values.yaml", "chart")
+    chart_layer = Layer("chart", defaults.source, _without_nulls(defaults.values))
+    group = compose([values_file_layer(f) for f in files], [])
+    return merge([chart_layer] + ([group] if group else [])).full
 
 
 @pytest.mark.helmcli
@@ -110,7 +71,6 @@ def resurrects_defaults(defaults: dict, users: list[dict]) -> bool:
 def test_merge_equals_helm_for_layered_values_files(
     helm_cli: Path, tmp_path_factory: pytest.TempPathFactory, defaults: dict, users: list[dict]
 ) -> None:
-    assume(not resurrects_defaults(defaults, users))
     root = tmp_path_factory.mktemp("parity")
     chart = _probe_chart(root, defaults)
     files = []
@@ -119,38 +79,48 @@ def test_merge_equals_helm_for_layered_values_files(
         f.write_text(to_yaml(values))
         files.append(f)
     args = [a for f in files for a in ("-f", str(f))]
-    assert _ours(chart, files) == drop_null_keys(helm_values(helm_cli, chart, args))
+    assert _ours(chart, files) == helm_values(helm_cli, chart, args)
 
 
 @pytest.mark.helmcli
-def test_documented_difference_null_for_a_key_without_default(helm_cli: Path, tmp_path: Path) -> None:
-    """Helm keeps ``extra: null`` when the chart has no ``extra``; we delete it."""
+def test_null_for_a_key_without_default_reaches_the_templates(helm_cli: Path, tmp_path: Path) -> None:
+    """Helm keeps ``extra: null`` when the chart has no ``extra``, and so does the group."""
     chart = _probe_chart(tmp_path, {"image": {"tag": "1"}})
     user = tmp_path / "u.yaml"
     user.write_text("extra: null\nimage:\n  tag: null\n")
     assert helm_values(helm_cli, chart, ["-f", str(user)]) == {"extra": None, "image": {}}
-    assert _ours(chart, [user]) == {"image": {}}
+    assert _ours(chart, [user]) == {"extra": None, "image": {}}
 
 
 @pytest.mark.helmcli
-def test_documented_difference_chart_defaults_do_not_come_back(helm_cli: Path, tmp_path: Path) -> None:
-    """The channel turns ingress off with null; the user turns it on with a map. Helm
-    resurrects the chart's ingress defaults under the user's map; our left fold does not
-    (and the renderer passes nulls so Helm renders what we show)."""
+def test_files_that_drop_then_map_again_bring_chart_defaults_back_as_in_helm(helm_cli: Path, tmp_path: Path) -> None:
+    """As ``-f`` files (one group), a null then a map: Helm merges the files first, so the
+    chart's other ingress defaults come back - and so they do in the group."""
     chart = _probe_chart(tmp_path, {"ingress": {"enabled": False, "className": "nginx"}})
-    channel, user = tmp_path / "channel.yaml", tmp_path / "user.yaml"
-    channel.write_text("ingress: null\n")
-    user.write_text("ingress:\n  enabled: true\n")
-    assert resurrects_defaults({"ingress": {"enabled": False}}, [{"ingress": None}, {"ingress": {}}])
-    helm = helm_values(helm_cli, chart, ["-f", str(channel), "-f", str(user)])
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text("ingress: null\n")
+    second.write_text("ingress:\n  enabled: true\n")
+    helm = helm_values(helm_cli, chart, ["-f", str(first), "-f", str(second)])
     assert helm == {"ingress": {"enabled": True, "className": "nginx"}}
-    assert _ours(chart, [channel, user]) == {"ingress": {"enabled": True}}
+    assert _ours(chart, [first, second]) == helm
+
+
+def test_documented_difference_between_layers_chart_defaults_do_not_come_back() -> None:
+    """Between the pipeline's layers (channel, console, CR) the left fold stands: a channel
+    that drops ingress and a console value that maps it again do not resurrect the chart's
+    ingress defaults (README, "Differences from Helm")."""
+    layers = [
+        Layer("chart", "c", {"ingress": {"enabled": False, "className": "nginx"}}),
+        Layer("channel", "ch", {"ingress": None}),
+        Layer("user", "u", {"ingress": {"enabled": True}}),
+    ]
+    assert merge(layers).full == {"ingress": {"enabled": True}}
 
 
 @pytest.mark.helmcli
 def test_set_flags_parse_and_stack_as_in_helm(helm_cli: Path, tmp_path: Path) -> None:
-    """--set typing (0123 stays a string, null deletes, true is a bool) and Helm's order:
-    every -f, then --set-json, --set, --set-string, whatever the flag positions."""
+    """--set typing (0123 stays a string, null deletes a default, true is a bool) and
+    Helm's order: every -f, then --set-json, --set, --set-string, whatever the positions."""
     chart = _probe_chart(tmp_path, {"a": "default", "keep": {"x": 1, "y": 2}, "port": 1})
     user = tmp_path / "u.yaml"
     user.write_text("a: from-file\nport: 2\nflags: {'on': yes}\n")
@@ -162,9 +132,11 @@ def test_set_flags_parse_and_stack_as_in_helm(helm_cli: Path, tmp_path: Path) ->
     args = ["-f", str(user), "--set-json", flags["set-json"][0]]
     args += [a for e in flags["set"] for a in ("--set", e)]
     args += ["--set-string", flags["set-string"][0]]
-    layers = [file_layer(chart / "values.yaml", "chart"), file_layer(user)] + set_layers(flags)
-    ours = merge(layers).full
-    helm = drop_null_keys(helm_values(helm_cli, chart, args))
+    from specmerge.core.setflags import helm_order
+
+    group = compose([values_file_layer(user)], helm_order(flags))
+    ours = merge([file_layer(chart / "values.yaml", "chart"), group]).full
+    helm = helm_values(helm_cli, chart, args)
     assert ours == helm
     assert ours["a"] == "0123" and ours["port"] == "8080" and ours["flags"] == {"on": True}
     assert "y" not in ours["keep"]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from specmerge.core import LayerInputError, file_layer, parse_json, parse_yaml, set_layers
+from specmerge.core import LayerInputError, file_layer, parse_json, parse_yaml
+from specmerge.core.setflags import compose, helm_order
 from specmerge.core import loaders
 
 
@@ -125,27 +126,33 @@ def test_positions_point_at_keys_and_list_items(tmp_path: Path) -> None:
     assert layer.locate(("app", "missing")) == "file:v.yaml:1:1"  # nearest ancestor
 
 
+def _group(flags: dict) -> object:
+    return compose([], helm_order(flags))
+
+
 def test_set_errors_never_echo_the_value() -> None:
     with pytest.raises(LayerInputError) as info:
-        set_layers({"set": ["db=1", "db.password=Sup3r-S3cret-Value"]})
+        _group({"set": ["db=1", "db.password=Sup3r-S3cret-Value"]})
     assert "Sup3r-S3cret-Value" not in str(info.value)
-    assert str(info.value).startswith("set:--set db,db.password: cannot parse:")
+    assert str(info.value).startswith("set:--set db.password: cannot parse: db holds a value of type integer, not a map")
 
 
-def test_set_layer_source_names_keys_not_values() -> None:
-    (layer,) = set_layers({"set": ["mysql.password=hunter2-long", "a[1]=x"]})
-    assert layer.source == "set:--set mysql.password,a[1]"
+def test_set_group_names_each_leaf_by_its_flag_keys_not_values() -> None:
+    layer = _group({"set": ["mysql.password=hunter2-long", "a[1]=x"]})
     assert layer.values == {"mysql": {"password": "hunter2-long"}, "a": [None, "x"]}
+    assert layer.locate(("mysql", "password")) == "set:--set mysql.password"
+    assert layer.locate(("a",)) == "set:--set a[1]"
+    assert "hunter2" not in layer.source
 
 
 def test_set_json_sources_name_keys_only_even_with_commas_in_strings() -> None:
-    (layer,) = set_layers({"set-json": ['mysql.password="S3CRET,pw-123456",app={"tags": ["a,b"]}']})
-    assert layer.source == "set:--set-json mysql.password,app"
+    layer = _group({"set-json": ['mysql.password="S3CRET,pw-123456",app={"tags": ["a,b"]}']})
+    assert layer.locate(("app", "tags")) == "set:--set-json mysql.password,app"
     assert layer.values == {"mysql": {"password": "S3CRET,pw-123456"}, "app": {"tags": ["a,b"]}}
 
 
-@pytest.mark.parametrize("expr", ['{"mysql":{"password":"S3CRET-abc-123456"}}', 'a={"x": "S3CRET-abc-123456", '])
+@pytest.mark.parametrize("expr", ['{"mysql":{"password":"S3CRET-abc-123456"}', 'a={"x": "S3CRET-abc-123456", '])
 def test_a_set_json_that_fails_never_echoes_its_values(expr: str) -> None:
     with pytest.raises(LayerInputError) as exc:
-        set_layers({"set-json": [expr]})
+        _group({"set-json": [expr]})
     assert "S3CRET" not in str(exc.value) and str(exc.value).startswith("set:--set-json ")

@@ -142,14 +142,15 @@ def test_strict_checks_rendered_objects_against_kubernetes_schemas(tmp_path: Pat
 def test_show_values_prints_the_chart_defaults_like_helm_show_values() -> None:
     out = run_cli("show", "values")
     assert out.exit_code == 0
-    assert out.stdout == (PLATFORM / "values.yaml").read_text()
+    assert out.stdout == (PLATFORM / "values.yaml").read_text() + "\n"  # Helm prints the text with Println
     agent = run_cli("show", "values", "--chart", str(AGENT))
-    assert agent.stdout == (AGENT / "values.yaml").read_text()
+    assert agent.stdout == (AGENT / "values.yaml").read_text() + "\n"
 
 
 def test_rendered_manifests_match_the_effective_spec_when_a_default_map_was_dropped(tmp_path: Path) -> None:
-    """-f drops the chart's ``features`` map, a later -f sets a new one: the ConfigMap shows
-    only the new flag, as ``--show-values`` does; Helm alone would coalesce the defaults back."""
+    """-f drops ``features``, a later -f sets a new map: the -f files merge first (as in
+    Helm), so the new flag joins the defaults of the layers below; the flag the channel
+    deleted (``legacyRunPages: null``) stays deleted in the render, as ``--show-values`` shows."""
     off, on = tmp_path / "off.yaml", tmp_path / "on.yaml"
     off.write_text("features: null\n")
     on.write_text("features:\n  shinyNewThing: true\n")
@@ -157,7 +158,9 @@ def test_rendered_manifests_match_the_effective_spec_when_a_default_map_was_drop
     assert out.exit_code == 0, out.stderr
     (configmap,) = [d for d in split_stream(out.stdout) if "FEATURE_FLAGS" in d]
     line = next(l for l in configmap.splitlines() if "FEATURE_FLAGS" in l)
-    assert "shinyNewThing" in line and "artifactsV2" not in line and "legacyRunPages" not in line
+    assert "shinyNewThing" in line and "artifactsV2" in line and "legacyRunPages" not in line
+    shown = run_cli("render", "-f", str(off), "-f", str(on), "--show-values").stdout
+    assert "legacyRunPages" not in shown and "shinyNewThing: true" in shown
 
 
 @pytest.mark.parametrize("override", ["x\n---\nz: y", "x\n---\nkind: ConfigMap\nz: y", "x\n---\n"])

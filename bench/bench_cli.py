@@ -1,0 +1,161 @@
+"""Whole-process CLI figures (issue 12): ``specmerge render`` vs ``helm template``, paired.
+
+    python3 bench/bench_cli.py [--pairs N] [--helm PATH] [--write bench/cli.md]
+
+Each pair runs ``helm template`` and ``specmerge render`` back to back as fresh processes on
+the same chart and flags (alternating which goes first), so both see the same machine load;
+the figure is the median of the per-pair ratios and of each side's wall times. Workloads:
+
+* the bundled chart (charts/platform) with the embedded stable channel given to Helm as a
+  ``-f`` file, and a ``-f`` overlay and ``--set`` flags to both;
+* a generated chart with 48 templates and 3 subcharts (``--chart DIR``, no channel);
+* ``specmerge --version``, ``python -c pass`` and ``helm version`` (start-up floors);
+* in-process ``plan()`` on the bundled chart against the ``helm template`` process.
+
+Figures only, no assertions: targets are judged by reading them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+from parity import find_helm  # noqa: E402
+
+SPECMERGE = [sys.executable, "-m", "specmerge.cli"]
+
+
+def wall(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, timeout=300, check=False)
+    elapsed = time.perf_counter() - t
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:4])}... failed: {done.stderr.decode()[-400:]}")
+    return elapsed
+
+
+def paired(ours: list[str], theirs: list[str], pairs: int) -> tuple[float, float, float]:
+    """Median ours (s), median theirs (s), median of per-pair ratios ours/theirs."""
+    o, t, r = [], [], []
+    wall(ours), wall(theirs)  # warm the page cache
+    for i in range(pairs):
+        if i % 2:
+            b, a = wall(theirs), wall(ours)
+        else:
+            a, b = wall(ours), wall(theirs)
+        o.append(a), t.append(b), r.append(a / b)
+    return statistics.median(o), statistics.median(t), statistics.median(r)
+
+
+def big_chart(root: Path) -> Path:
+    """48 templates: 10 components x (Deployment, Service, ConfigMap) + 3 subcharts x 6."""
+    chart = root / "big"
+    (chart / "templates").mkdir(parents=True)
+    deps = "".join(f"  - name: sub{i}\n    version: 0.1.0\n" for i in range(3))
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: big\nversion: 1.0.0\ndependencies:\n{deps}")
+    comps = {f"comp{i}": {"replicas": 1 + i % 3, "image": {"repository": f"r/c{i}", "tag": "1.0"},
+                          "env": {f"K{j}": f"v{j}" for j in range(10)}, "port": 8000 + i} for i in range(10)}
+    (chart / "values.yaml").write_text(json.dumps({"components": comps, "global": {"env": "prod"}}, indent=2))
+    (chart / "values.schema.json").write_text(json.dumps({"type": "object", "properties": {"components": {
+        "type": "object", "additionalProperties": {"type": "object", "properties": {
+            "replicas": {"type": "integer", "minimum": 0}, "port": {"type": "integer"}}}}}}))
+    for i in range(10):
+        name = f"comp{i}"
+        v = f".Values.components.{name}"
+        (chart / "templates" / f"{name}-deployment.yaml").write_text(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{{{ .Release.Name }}}}-{name}\nspec:\n"
+            f"  replicas: {{{{ {v}.replicas }}}}\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n"
+            f"    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n        - name: {name}\n"
+            f"          image: \"{{{{ {v}.image.repository }}}}:{{{{ {v}.image.tag }}}}\"\n          env:\n"
+            f"          {{{{- range $k, $val := {v}.env }}}}\n            - name: {{{{ $k }}}}\n"
+            f"              value: {{{{ $val | quote }}}}\n          {{{{- end }}}}\n")
+        (chart / "templates" / f"{name}-service.yaml").write_text(
+            f"apiVersion: v1\nkind: Service\nmetadata:\n  name: {{{{ .Release.Name }}}}-{name}\nspec:\n"
+            f"  selector: {{app: {name}}}\n  ports:\n    - port: {{{{ {v}.port }}}}\n")
+        (chart / "templates" / f"{name}-configmap.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ .Release.Name }}}}-{name}\ndata:\n"
+            f"  config.json: {{{{ toJson {v} | quote }}}}\n")
+    for s in range(3):
+        sub = chart / "charts" / f"sub{s}"
+        (sub / "templates").mkdir(parents=True)
+        (sub / "Chart.yaml").write_text(f"apiVersion: v2\nname: sub{s}\nversion: 0.1.0\n")
+        (sub / "values.yaml").write_text("replicas: 1\nitems: [a, b, c]\n")
+        (sub / "values.schema.json").write_text('{"type": "object", "properties": {"replicas": {"type": "integer"}}}')
+        for t in range(6):
+            (sub / "templates" / f"cm{t}.yaml").write_text(
+                f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ .Release.Name }}}}-sub{s}-{t}\ndata:\n"
+                "  items: {{ join \",\" .Values.items | quote }}\n  env: {{ .Values.global.env | quote }}\n")
+    return chart
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pairs", type=int, default=11)
+    parser.add_argument("--helm")
+    parser.add_argument("--write", type=Path)
+    opts = parser.parse_args()
+    helm = find_helm(opts.helm)
+    env_overlay = str(REPO / "examples" / "env" / "prod.yaml")
+    flags = ["-f", env_overlay, "--set", "app.replicaCount=4", "--set", "console.image.tag=2.13.5"]
+    rows: list[tuple[str, str]] = []
+
+    from specmerge.channels import load_embedded
+
+    spec = load_embedded("stable", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        channel = Path(tmp) / "channel.json"
+        channel.write_text(json.dumps(spec.values))
+        o, t, r = paired(SPECMERGE + ["render", "--show-secrets", *flags],
+                         [helm, "template", "specmerge", str(REPO / "charts" / "platform"), "-f", str(channel), *flags],
+                         opts.pairs)
+        rows.append(("bundled chart: `specmerge render` / `helm template` (median of per-pair ratios)",
+                     f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x**"))
+        helm_bundled = t
+        big = big_chart(Path(tmp))
+        o, t, r = paired(SPECMERGE + ["render", "--chart", str(big), "--show-secrets", "--set", "components.comp1.replicas=3"],
+                         [helm, "template", "specmerge", str(big), "--set", "components.comp1.replicas=3"], opts.pairs)
+        rows.append(("48-template chart with 3 subcharts (and schemas): `specmerge render` / `helm template`",
+                     f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x**"))
+
+    version = statistics.median(wall(SPECMERGE + ["--version"]) for _ in range(opts.pairs))
+    floor = statistics.median(wall([sys.executable, "-c", "pass"]) for _ in range(opts.pairs))
+    helm_version = statistics.median(wall([helm, "version"]) for _ in range(opts.pairs))
+    rows.append(("`specmerge --version` (python -m, whole process)", f"**{version * 1000:.0f} ms**"))
+    rows.append(("`python -c pass` / `helm version` (start-up floors)", f"{floor * 1000:.0f} ms / {helm_version * 1000:.0f} ms"))
+
+    from specmerge.cli.inputs import InputFlags
+    from specmerge.pipeline import plan
+
+    inputs = InputFlags(values=[Path(env_overlay)], set_=["app.replicaCount=4", "console.image.tag=2.13.5"]).plan_inputs(render=True)
+    plan(inputs)
+    times = []
+    for _ in range(41):
+        t0 = time.perf_counter()
+        plan(inputs)
+        times.append(time.perf_counter() - t0)
+    inproc = statistics.median(times)
+    rows.append(("in-process `plan()` (bundled chart: merge, validate, render) vs the `helm template` process",
+                 f"{inproc * 1000:.1f} ms vs {helm_bundled * 1000:.0f} ms = **{helm_bundled / inproc:.1f}x faster**"))
+
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    text = ("# CLI as a user times it (issue 12) - `python3 bench/bench_cli.py --write bench/cli.md`\n\n"
+            f"Produced by `python3 bench/bench_cli.py` ({machine}; {opts.pairs} pairs; the machine is shared, so "
+            "read ratios, not absolute times).\n\n| measurement | value |\n| --- | --- |\n"
+            + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n")
+    print(text)
+    if opts.write:
+        opts.write.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

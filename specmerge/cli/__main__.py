@@ -1,0 +1,5 @@
+"""``python -m specmerge.cli ...``: the ``specmerge`` command."""
+
+from . import main
+
+main()
