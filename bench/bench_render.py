@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from specmerge.channels import load_embedded  # noqa: E402
-from specmerge.core import file_layer, set_layers  # noqa: E402
+from specmerge.core.setflags import compose, helm_order, values_file_layer  # noqa: E402
 from specmerge.pipeline import PlanInputs, plan  # noqa: E402
 
 OVERLAY = REPO / "examples" / "env" / "prod.yaml"
@@ -68,11 +68,11 @@ def main() -> None:
     spec = load_embedded("stable")
 
     def with_inputs() -> None:
-        extra = (file_layer(OVERLAY), *set_layers({"set": SETS}))
+        extra = (compose([values_file_layer(OVERLAY)], helm_order({"set": SETS})),)
         p = plan(PlanInputs(channel=spec, extra=extra))
         assert p.ok and p.manifests
 
-    layers = (file_layer(OVERLAY), *set_layers({"set": SETS}))
+    layers = (compose([values_file_layer(OVERLAY)], helm_order({"set": SETS})),)
 
     def merge_validate_render() -> None:
         p = plan(PlanInputs(channel=spec, extra=layers))

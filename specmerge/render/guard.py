@@ -41,11 +41,15 @@ value's path.
 
 from __future__ import annotations
 
+import io
 import re
+import tarfile
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
@@ -173,10 +177,22 @@ _KINDS_MAX = 32
 
 
 def _templates(chart: Any) -> Iterable[str]:
+    """The text of every template of ``chart`` and of its subcharts. The SDK's handle lists
+    only the chart's own templates (``dependencies`` are metadata), so subcharts' come from
+    the chart's archive form, where Helm saves them as ``<top>/charts/<name>/templates/...``."""
     for t in chart.templates:
         yield str(t.get("data", ""))
-    for dep in chart.dependencies:
-        yield from _templates(dep)
+    if not chart.dependencies:
+        return
+    with tempfile.TemporaryDirectory(prefix="specmerge-guard-") as tmp:
+        data = FsPath(chart.save(tmp)).read_bytes()
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            parts = member.name.split("/")
+            if member.isfile() and len(parts) >= 5 and parts[1] == "charts" and "templates" in parts[3:-1]:
+                fh = tar.extractfile(member)
+                if fh is not None:
+                    yield fh.read().decode("utf-8", "replace")
 
 
 def chart_kinds(chart: LoadedChart) -> frozenset[str] | None:
