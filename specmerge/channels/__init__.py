@@ -18,7 +18,7 @@ from .cache import CacheEntry, CacheError, DirectoryCache, LastGoodCache, Memory
 from .client import ChannelClient, ChannelFetchError
 from .embedded import ReleaseNotFound, embedded_dir, list_embedded, load_embedded
 from .licence import Licence, LicenceError, read_licence_file
-from .resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver
+from .resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver, release_pin
 from .retry import RetryPolicy
 from .spec import ChannelSpec, ChannelSpecError, channel_schema, parse_channel_spec
 
@@ -48,5 +48,6 @@ __all__ = [
     "load_embedded",
     "parse_channel_spec",
     "read_licence_file",
+    "release_pin",
     "repo_root",
 ]
