@@ -12,6 +12,7 @@ from .channel_cmd import channel_app, channel_server_command
 from .diff_cmd import diff_command
 from .explain_cmd import explain_command
 from .merge_cmd import merge_command
+from .operator_cmd import operator_command
 from .render_cmd import render_command, show_app
 from .serve_cmd import serve_command
 from .validate_cmd import validate_command
@@ -32,6 +33,7 @@ app.command("serve")(serve_command)
 app.command("diff")(diff_command)
 app.command("explain")(explain_command)
 app.command("validate")(validate_command)
+app.command("operator")(operator_command)
 
 
 def _print_version(value: bool) -> None:

@@ -424,6 +424,10 @@ class Cluster:
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none",
             "--profiling=false",
+            f"--audit-policy-file={self._write_audit_policy()}",
+            f"--audit-log-path={self.audit_log}",
+            "--audit-log-mode=blocking",
+            "--audit-log-format=json",
         ]
         began = time.monotonic()
         proc = self._launch("kube-apiserver", argv)
@@ -436,6 +440,34 @@ class Cluster:
             context=context, token=self.token,
         )
         self.apiserver_start_seconds = time.monotonic() - began
+
+    @property
+    def audit_log(self) -> Path:
+        """The apiserver's audit log: one JSON event per request (Metadata level, ResponseComplete)."""
+        return self.log_dir / "audit.log"
+
+    def _write_audit_policy(self) -> Path:
+        path = self.workdir / "audit-policy.json"
+        path.write_text(json.dumps({
+            "apiVersion": "audit.k8s.io/v1", "kind": "Policy",
+            "omitStages": ["RequestReceived", "ResponseStarted", "Panic"],
+            "rules": [{"level": "Metadata"}],
+        }))
+        return path
+
+    def audit_events(self, user: str | None = None) -> list[dict[str, Any]]:
+        """The audit events so far (of ``user`` when given): ``verb``, ``objectRef``, ``user.username`` ..."""
+        events: list[dict[str, Any]] = []
+        if not self.audit_log.exists():
+            return events
+        for line in self.audit_log.read_text(errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a line being written right now
+            if user is None or (event.get("user") or {}).get("username") == user:
+                events.append(event)
+        return events
 
     def _launch(self, name: str, argv: list[str]) -> _Proc:
         """Start ``argv`` with output appended to ``<log_dir>/<name>.log`` (after a header with the command)."""
@@ -514,6 +546,10 @@ class Kube:
 
     def logs(self, lines: int | None = None) -> str:
         return self.cluster.logs(lines)
+
+    def audit(self, user: str | None = None) -> list[dict[str, Any]]:
+        """Audit events (one per request) so far, of ``user`` when given; see :meth:`Cluster.audit_events`."""
+        return self.cluster.audit_events(user)
 
     def namespace(self, prefix: str = "t") -> str:
         """Create a fresh namespace ``<prefix>-<8 hex>`` and return its name. Namespaces are not deleted:
