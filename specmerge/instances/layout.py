@@ -99,8 +99,10 @@ class CrKind:
             raise PermanentError(
                 "--cr-resource", f"expected PLURAL.VERSION.GROUP such as {default.resource}, got {text!r}"
             )
-        default_kind = cls().kind if (group, plural) == (cls().group, cls().plural) else plural.capitalize()
-        return cls(group, version, kind or default_kind, plural, "")
+        default = cls()
+        if (group, plural) == (default.group, default.plural):
+            return cls(group, version, kind or default.kind, plural, default.short_name)
+        return cls(group, version, kind or plural.capitalize(), plural, "")
 
 
 __all__ = [
