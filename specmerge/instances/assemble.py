@@ -18,6 +18,7 @@ from ..locations import repo_root
 from ..pipeline import ChannelLike, PlanInputs
 from ..render import ChartCache, ChartRefError, RenderOptions, parse_chart_ref
 from .errors import PermanentError
+from .incumbent import normalise_chart
 from .state import InstanceSpec
 
 
@@ -44,7 +45,7 @@ def plan_inputs(
     chart = None
     if instance.cr_chart is not None:
         try:
-            chart = parse_chart_ref(instance.cr_chart, base=base or repo_root(),
+            chart = parse_chart_ref(normalise_chart(instance.cr_chart), base=base or repo_root(),
                                     where=f"{instance.cr_locator} spec.chart")
         except ChartRefError as exc:
             raise PermanentError(instance.cr_locator, str(exc)) from None

@@ -10,6 +10,7 @@ Workers start only once this replica leads (followers keep their informers warm)
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -20,7 +21,9 @@ from typing import Any
 from ..channels import CacheEntry, CacheError
 from ..instances import MANAGED_SELECTOR, CrKind
 from ..instances import PermanentError, TemporaryError, decode_any, instance_of_secret
-from ..instances.layout import CACHE_SUFFIX, HELM_SELECTOR
+from ..instances.incumbent import cached_release
+from ..instances.layout import CACHE_SUFFIX, HELM_SELECTOR, USER_SUFFIX
+from ..channels.secret_cache import ANNOTATION as CACHE_ANNOTATION
 from . import metrics
 from .channels import ChannelPoller
 from .informer import Informer
@@ -61,8 +64,10 @@ class Informers:
 
 class Controller:
     def __init__(self, kube: Kube, scope: Scope, kind: CrKind, make_reconciler: Callable[..., Reconciler],
-                 poller: ChannelPoller, queue: WorkQueue, *, workers: int = 2, resync: float = 3600.0) -> None:
+                 poller: ChannelPoller, queue: WorkQueue, *, workers: int = 2, resync: float = 3600.0,
+                 default_channel: str = "stable") -> None:
         self.kube, self.scope, self.poller, self.queue = kube, scope, poller, queue
+        self.default_channel = default_channel
         self.workers, self.resync = workers, resync
         self.crs = Informers(lambda ns: Informer(kube, kind.path(ns), self._on_cr, name=f"crs:{ns or '*'}",
                                                  selector=scope.selector), scope.namespaces)
@@ -118,15 +123,29 @@ class Controller:
         self._seed_channels()
 
     def _seed_channels(self) -> None:
+        """Seed each channel's last good release from the instances' ``-latest-cached-release``
+        Secrets (ours, or the incumbent's spelling); an instance's pinned release is skipped."""
         for secret in self.secrets.items():
             meta = secret.get("metadata") or {}
-            if not str(meta.get("name", "")).endswith(CACHE_SUFFIX):
+            name = str(meta.get("name", ""))
+            if not name.endswith(CACHE_SUFFIX):
                 continue
-            where = f"secret:{meta.get('namespace')}/{meta.get('name')}"
+            namespace, instance = meta.get("namespace", ""), name[: -len(CACHE_SUFFIX)]
+            where = f"secret:{namespace}/{name}"
+            cr = self.crs.get(namespace, instance)
+            spec = (cr or {}).get("spec") or {}
+            user = self.secrets.get(namespace, f"{instance}{USER_SUFFIX}")
             try:
+                user_values = decode_any((user or {}).get("data"), "values", where) if user else None
+                layers = [layer for layer in (user_values, spec.get("values")) if isinstance(layer, dict)]
+                pinned = next((str(v["_releaseId"]) for v in reversed(layers) if v.get("_releaseId")), None)
                 parts = {k: decode_any(secret.get("data"), k, where) for k in ("metadata", "chart", "values")}
-                self.poller.seed(CacheEntry.from_parts(parts, {}, where))
-            except (PermanentError, CacheError) as exc:
+                doc, is_pin = cached_release(parts, str(spec.get("channel") or self.default_channel), pinned)
+                if is_pin:
+                    continue
+                extras = (meta.get("annotations") or {}).get(CACHE_ANNOTATION)
+                self.poller.seed(CacheEntry.from_parts(doc, json.loads(extras) if extras else {}, where))
+            except (PermanentError, CacheError, ValueError) as exc:
                 log.warning("last good release not usable: %s", exc)
 
     def start_workers(self, stop: threading.Event, poll_interval: float) -> None:

@@ -29,10 +29,10 @@ class JsonFormatter(logging.Formatter):
 def configure(level: str = "info") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("specmerge")
+    root = logging.getLogger()  # libraries' records (urllib3, kubernetes) become JSON lines too
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    root.propagate = False
+    root.setLevel(logging.WARNING)
+    logging.getLogger("specmerge").setLevel(level.upper())
 
 
 __all__ = ["JsonFormatter", "configure"]

@@ -49,6 +49,7 @@ from ..instances import (
 )
 from ..pipeline import Plan, plan
 from ..render import ChartCache, ChartSourceError, RenderError, RenderOptions
+from . import failpoints
 from .events import Events
 from .helm import HelmDriver, HelmFailure
 from .informer import Informer
@@ -301,6 +302,7 @@ class Reconciler:
             self._failed(cr, mem, p, digest, release, result, str(exc), scrub)
             raise AssertionError("unreachable")  # _failed always raises
         previous = release.revision if release is not None and release.deployed else None
+        failpoints.hit(failpoints.AFTER_APPLY)
         if install:
             mem.gone_upto = 0
         mem.known = ReleaseState(name, revision, "deployed", digest, previous)

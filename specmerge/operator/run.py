@@ -88,7 +88,7 @@ def run(cfg: OperatorConfig, announce: callable = print) -> int:  # type: ignore
     poller = ChannelPoller(resolver, cache, lambda channel: holder["c"].on_new_release(channel))
     make = functools.partial(Reconciler, kube, cfg.settings, channels=poller, helm=helm, events=events)
     controller = Controller(kube, cfg.scope, cfg.settings.kind, make, poller, queue,
-                            workers=cfg.workers, resync=cfg.resync)
+                            workers=cfg.workers, resync=cfg.resync, default_channel=cfg.settings.default_channel)
     holder["c"] = controller
     _, url = metrics.serve(cfg.metrics_host, cfg.metrics_port, controller.synced)
     announce(f"operator: {identity} serving metrics on {url}")

@@ -102,3 +102,33 @@ def test_bad_cr_shapes_are_permanent_errors_naming_the_field() -> None:
     with pytest.raises(PermanentError, match="spec.chart"):
         plan_inputs(inst, None)
     assert json.dumps(inst.cr_chart)  # kept as given
+
+
+# ---- the incumbent operator's spellings ---------------------------------------------------------
+
+INCUMBENT_CHART = {"url": "https://charts.example.com", "name": "platform", "version": "1.4.0",
+                   "username": "", "password": "", "debug": False, "plainHTTP": False}
+INCUMBENT_OCI = {"url": "oci://registry.example.com/charts/platform", "version": "", "username": "",
+                 "password": "", "debug": False, "plainHTTP": True}
+
+
+def test_incumbent_chart_objects_normalise_to_our_forms() -> None:
+    from specmerge.instances.incumbent import normalise_chart
+    from specmerge.render import parse_chart_ref
+
+    assert normalise_chart(INCUMBENT_CHART) == {"url": "https://charts.example.com", "name": "platform", "version": "1.4.0"}
+    assert normalise_chart(INCUMBENT_OCI) == {"url": "oci://registry.example.com/charts/platform", "plainHttp": True}
+    assert parse_chart_ref(normalise_chart(INCUMBENT_CHART)).describe() == "repo:https://charts.example.com platform@1.4.0"
+    assert normalise_chart({"path": "charts/platform"}) == {"path": "charts/platform"}  # ours pass unchanged
+
+
+def test_incumbent_cached_release_reads_without_loss_and_pins_are_flagged() -> None:
+    from specmerge.channels import parse_channel_spec
+    from specmerge.instances.incumbent import cached_release
+
+    parts = {"metadata": {"version": "0.61.0"}, "chart": INCUMBENT_CHART, "values": {"app": {"replicaCount": 2}}}
+    doc, is_pin = cached_release(parts, "stable", None)
+    spec = parse_channel_spec(doc, "secret:ns/demo-latest-cached-release")  # was: "/chart/debug: unknown key"
+    assert (spec.channel, spec.version, spec.values) == ("stable", "0.61.0", {"app": {"replicaCount": 2}})
+    assert spec.chart["name"] == "platform" and not is_pin
+    assert cached_release(parts, "stable", "0.61.0")[1]  # the instance pins 0.61.0: never the channel's latest
