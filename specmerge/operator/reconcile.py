@@ -106,6 +106,7 @@ class Reconciler:
         self.kube, self.settings, self.crs, self.secrets, self.releases = kube, settings, crs, secrets, releases
         self.channels, self.helm, self.events, self.chart_cache = channels, helm, events, chart_cache
         self.memory: dict[str, Memory] = {}
+        self._pruning_reported = False
 
     # -- reads (informers only) ---------------------------------------------------------
 
@@ -413,7 +414,14 @@ class Reconciler:
             if exc.not_found:
                 return
             raise exc.temporary(f"{self.settings.kind.locator(cr['metadata']['namespace'], cr['metadata']['name'])} status") from None
-        mem.status, mem.status_rv = written.get("status", desired), cr["metadata"].get("resourceVersion")
+        kept = written.get("status") or {}
+        if kept != desired and not self._pruning_reported:
+            self._pruning_reported = True  # once per process: the fix is the CRD, not another write
+            dropped = sorted(set(desired) - set(kept)) or ["parts of conditions"]
+            log.error("the CRD of %s prunes status fields %s (an incumbent CRD?); install "
+                      "deploy/crds/weightsandbiases.apps.wandb.com.yaml (specmerge operator --print-crd)",
+                      self.settings.kind.resource, ", ".join(dropped))
+        mem.status, mem.status_rv = kept, cr["metadata"].get("resourceVersion")
 
 
 __all__ = ["Memory", "Reconciler", "Settings", "spec_digest"]
