@@ -63,7 +63,7 @@ class HelmDriver:
             rel = self._run("upgrade", lambda: config.upgrade(chart.prevalidated, name, values, namespace=namespace,
                                                               timeout=self.timeout, labels=labels,
                                                               max_history=10), scrub)
-        return int((rel or {}).get("version") or 0)
+        return int((rel or {}).get("revision") or 0)
 
     def rollback(self, namespace: str, name: str, revision: int, scrub: Callable[[str], str]) -> None:
         config = self._config(namespace)

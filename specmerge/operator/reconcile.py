@@ -96,7 +96,8 @@ def spec_digest(p: Plan, namespace: str, name: str) -> str:
 
 def _fingerprint(cr: dict[str, Any], user: dict[str, Any] | None, result: ChannelResult | None) -> str:
     parts = [cr.get("spec"), (cr.get("metadata") or {}).get("generation"), (user or {}).get("data"),
-             None if result is None else [result.release_id, result.source, result.degraded]]
+             None if result is None else [result.release_id, "server" if result.source == "not-modified"
+                                          else result.source, result.degraded]]
     return hashlib.sha256(canonical_json(parts).encode()).hexdigest()
 
 
@@ -218,13 +219,18 @@ class Reconciler:
 
     @staticmethod
     def _channel_condition(result: ChannelResult) -> Condition:
+        """``ChannelReady``; a 304 is the same fresh answer as a 200 (the status must not flip on a poll)."""
+        if result.source in ("server", "not-modified"):
+            return Condition("ChannelReady", True, "ReleaseFetched",
+                             f"{result.channel} {result.version} ({result.release_id}) from the channel server")
         c = result.condition()
         return Condition("ChannelReady", c["status"] == "True", c["reason"], c["message"])
 
     @staticmethod
     def _channel_status(result: ChannelResult) -> dict[str, Any]:
+        source = "server" if result.source == "not-modified" else result.source
         return {"name": result.channel, "version": result.version, "releaseId": result.release_id,
-                "source": result.source}
+                "source": source}
 
     def _cr_path(self, cr: dict[str, Any], subresource: str | None = None) -> str:
         meta = cr["metadata"]
@@ -405,9 +411,13 @@ class Reconciler:
         if desired == current:
             mem.status = desired
             return
+        known = {c.get("type") for c in (current or {}).get("conditions") or []}
         for c in transitions(current, desired):
-            kind = "Normal" if (c["type"] != "Stalled") == (c["status"] == "True") else "Warning"
-            self.events.emit(cr, kind, c["reason"], "Reconcile", f"{c['type']}={c['status']}: {c['message']}")
+            good = (c["type"] != "Stalled") == (c["status"] == "True")
+            if good and c["type"] not in known:
+                continue  # a first good state: the Installed event already says it
+            self.events.emit(cr, "Normal" if good else "Warning", c["reason"], "Reconcile",
+                             f"{c['type']}={c['status']}: {c['message']}")
         try:
             written = self.kube.merge_patch(self._cr_path(cr, "status"), {"status": desired})
         except ApiError as exc:
