@@ -126,7 +126,7 @@ def test_converged_instances_cost_zero_writes_on_resync(env: Env) -> None:
     for name in ("a", "b", "c"):
         create_cr(kube, ns, name, labels=SELECTOR_LABEL)
     for name in ("a", "b", "c"):
-        wait_for(lambda n=name: ready(kube, ns, n), 90, f"{n} Ready")
+        wait_for(lambda n=name: ready(kube, ns, n), 90, f"{name} Ready")
     time.sleep(2.5)  # let the informers catch up with the operator's own last writes
     since = time.time()
     before = {n: get_cr(kube, ns, n)["metadata"]["resourceVersion"] for n in ("a", "b", "c")}  # type: ignore[index]
