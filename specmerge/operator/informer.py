@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import urllib3
+
 from .kube import ApiError, Kube
 
 log = logging.getLogger("specmerge.operator")
@@ -149,7 +151,7 @@ class Informer:
                 if failures >= 3:
                     rv = None  # after repeated failures start over from a fresh list
                 stop.wait(min(30.0, 0.5 * 2 ** failures) * random.uniform(0.8, 1.2))
-            except (ValueError, OSError) as exc:  # a broken stream: re-watch from the last version
+            except (ValueError, OSError, urllib3.exceptions.HTTPError) as exc:  # a broken stream: re-watch
                 failures += 1
                 log.warning("informer %s: watch stream broke (%s)", self.name, type(exc).__name__)
                 stop.wait(min(30.0, 0.5 * 2 ** failures))
