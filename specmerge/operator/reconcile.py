@@ -83,6 +83,7 @@ class Memory:
     known: ReleaseState | None = None  # the release as our last Helm action left it
     gone_upto: int = 0  # revisions <= this were uninstalled by us
     failures: int = 0
+    failed_fp: str | None = None  # the inputs the failures were counted for
     request: ChannelRequest | None = None
 
 
@@ -192,6 +193,8 @@ class Reconciler:
             remediated = self._unlock(cr, mem, release, scrub)
             release = self._release(namespace, name, mem)
         entry = None
+        if mem.failed_fp != fp:
+            mem.failures, mem.failed_fp = 0, fp  # new inputs: a fresh count of Helm failures
         if release is None or release.digest != digest or not release.deployed:
             entry, release = self._apply(cr, mem, p, digest, release, result, scrub)
         mem.failures = 0
