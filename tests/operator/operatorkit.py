@@ -31,13 +31,16 @@ KIND = CrKind()
 GROUP, VERSION, PLURAL = KIND.group, KIND.version, KIND.plural
 CRD = yaml.safe_load((repo_root() / "deploy/crds/weightsandbiases.apps.wandb.com.yaml").read_text())
 ROLE = "specmerge-operator-test"
+INCUMBENT_GROUP = "incumbent.example.com"  # the W&B v1 CRD's shape, under a group of its own
 MYSQL_PASSWORD = "s3cret-mysql-password-0042"
 WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection"}
 T = TypeVar("T")
 
 RULES = [
-    client.V1PolicyRule(api_groups=[GROUP], resources=[PLURAL], verbs=["get", "list", "watch", "patch", "update"]),
-    client.V1PolicyRule(api_groups=[GROUP], resources=[f"{PLURAL}/status"], verbs=["get", "patch", "update"]),
+    client.V1PolicyRule(api_groups=[GROUP, INCUMBENT_GROUP], resources=[PLURAL],
+                        verbs=["get", "list", "watch", "patch", "update"]),
+    client.V1PolicyRule(api_groups=[GROUP, INCUMBENT_GROUP], resources=[f"{PLURAL}/status"],
+                        verbs=["get", "patch", "update"]),
     client.V1PolicyRule(api_groups=["events.k8s.io"], resources=["events"], verbs=["create"]),
     client.V1PolicyRule(api_groups=["coordination.k8s.io"], resources=["leases"], verbs=["get", "create", "update"]),
     # what Helm needs to manage the platform chart's objects (and its own release Secrets)
