@@ -33,6 +33,7 @@ from ..instances import (
     DIGEST_KEY,
     FINALIZER,
     MANAGED_BY,
+    InstanceError,
     CrKind,
     InstanceSpec,
     PermanentError,
@@ -85,6 +86,7 @@ class Memory:
     failures: int = 0
     failed_fp: str | None = None  # the inputs the failures were counted for
     request: ChannelRequest | None = None
+    adopted: bool = False  # the Secrets missing from the informer were looked up once
 
 
 def spec_digest(p: Plan, namespace: str, name: str) -> str:
@@ -146,6 +148,9 @@ class Reconciler:
         mem = self.memory.setdefault(key, Memory())
         if FINALIZER not in (cr["metadata"].get("finalizers") or []):
             cr = self._add_finalizer(cr)
+        if not mem.adopted:
+            self._adopt(namespace, name)
+            mem.adopted = True
         user = self.secrets.get(namespace, user_secret(name))
         active = self.secrets.get(namespace, active_secret(name))
         try:
@@ -214,6 +219,23 @@ class Reconciler:
         mem.fp, mem.digest, mem.settled = fp, digest, True
 
     # -- steps --------------------------------------------------------------------------
+
+    def _adopt(self, namespace: str, name: str) -> None:
+        """State Secrets another writer (the incumbent operator, a hand-made ``-spec-user``) left
+        without our label are invisible to the informer: look each missing one up once per
+        process and label it, so the informer sees it from then on."""
+        for secret_name in (user_secret(name), active_secret(name), cache_secret(name)):
+            if self.secrets.get(namespace, secret_name) is not None:
+                continue
+            path = secrets_path(namespace, secret_name)
+            try:
+                if self.kube.get(path) is None:
+                    continue
+                self.kube.merge_patch(path, {"metadata": {"labels": dict(MANAGED_BY)}})
+            except ApiError as exc:
+                raise exc.temporary(f"secret:{namespace}/{secret_name}") from None
+            log.info("adopted secret %s", secret_name, extra={"instance": f"{namespace}/{name}"})
+            raise TemporaryError(f"secret:{namespace}/{secret_name}", "adopted; waiting for the informer", 0.5)
 
     def _options(self, instance: InstanceSpec) -> RenderOptions:
         if self.settings.kube_version:
@@ -299,7 +321,6 @@ class Reconciler:
     def _apply(self, cr: dict[str, Any], mem: Memory, p: Plan, digest: str, release: ReleaseState | None,
                result: ChannelResult, scrub: Any) -> tuple[dict[str, Any], ReleaseState]:
         namespace, name = cr["metadata"]["namespace"], cr["metadata"]["name"]
-        where = self.settings.kind.locator(namespace, name)
         install = release is None
         try:
             if release is not None and not release.deployed and release.previous_good is None:
@@ -309,8 +330,7 @@ class Reconciler:
             revision = self.helm.apply(namespace, name, p.chart, p.values, digest, install=install, scrub=scrub)
         except HelmFailure as exc:
             mem.failures += 1
-            self._failed(cr, mem, p, digest, release, result, str(exc), scrub)
-            raise AssertionError("unreachable")  # _failed always raises
+            raise self._failed(cr, mem, digest, release, result, str(exc), scrub) from None
         previous = release.revision if release is not None and release.deployed else None
         failpoints.hit(failpoints.AFTER_APPLY)
         if install:
@@ -324,8 +344,10 @@ class Reconciler:
                  "at": now_rfc3339()}
         return entry, mem.known
 
-    def _failed(self, cr: dict[str, Any], mem: Memory, p: Plan, digest: str, release: ReleaseState | None,
-                result: ChannelResult, message: str, scrub: Any) -> None:
+    def _failed(self, cr: dict[str, Any], mem: Memory, digest: str, release: ReleaseState | None,
+                result: ChannelResult, message: str, scrub: Any) -> InstanceError:
+        """Record a failed Helm action; the error to raise: retry (Temporary) or, after
+        ``max_failures``, roll back and stall (Permanent)."""
         namespace, name = cr["metadata"]["namespace"], cr["metadata"]["name"]
         where = self.settings.kind.locator(namespace, name)
         reason = "InstallFailed" if release is None else "UpgradeFailed"
@@ -334,7 +356,7 @@ class Reconciler:
             self._write_status(cr, mem, Outcome("Failed", (
                 Condition("Ready", False, reason, message), Condition("Stalled", False, "Retrying", message),
                 self._channel_condition(result)), attempted_digest=digest, failures=mem.failures))
-            raise TemporaryError(where, message)
+            return TemporaryError(where, message)
         conditions = [Condition("Ready", False, reason, message), Condition("Stalled", True, "RetriesExhausted",
                       f"{mem.failures} failed attempts: {message}"), self._channel_condition(result)]
         target = release.revision if release is not None and release.deployed else (
@@ -352,7 +374,7 @@ class Reconciler:
                                             failures=mem.failures))
         mem.fp = _fingerprint(cr, self.secrets.get(namespace, user_secret(name)), result)
         mem.settled = mem.stalled = True
-        raise PermanentError(where, message)
+        return PermanentError(where, message)
 
     def _owner(self, cr: dict[str, Any]) -> list[dict[str, Any]]:
         meta = cr["metadata"]

@@ -17,13 +17,13 @@ import signal
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kubernetes import client, config
 
 from ..channels import ChannelClient, MemoryCache, Resolver, read_licence_file
-from ..instances import CrKind
 from . import metrics
 from .channels import ChannelPoller
 from .controller import Controller, Scope
@@ -73,7 +73,7 @@ def _api_client(cfg: OperatorConfig) -> client.ApiClient:
                                          context=cfg.context)
 
 
-def run(cfg: OperatorConfig, announce: callable = print) -> int:  # type: ignore[valid-type]
+def run(cfg: OperatorConfig, announce: Callable[[str], None] = print) -> int:
     identity = cfg.identity or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
     kube = Kube(_api_client(cfg))
     stop = threading.Event()

@@ -46,6 +46,12 @@ def test_a_status_pruning_crd_is_reported_once_with_no_write_loop(kube, tmp_path
         data={"metadata": _b64({"version": "0.61.0"}),
               "chart": _b64({"path": "charts/platform", "debug": False, "username": "", "password": ""}),
               "values": _b64({})}))
+    # its console Secret, without specmerge's label (invisible to a label-selected informer until adopted)
+    kube.core_v1.create_namespaced_secret(ns, client.V1Secret(
+        metadata=client.V1ObjectMeta(name="demo-spec-user"),
+        data={"values": _b64({"app": {"replicaCount": 2}}), "metadata": _b64({"version": ""}),
+              "chart": _b64({"url": "https://charts.example.com", "name": "x", "version": "", "username": "",
+                             "password": "", "debug": False, "plainHTTP": False})}))
     op = start_operator(kc, user, tmp_path / "op.log", "--namespace", ns, "--airgapped", "--lease-namespace", home,
                         "--cr-resource", f"{PLURAL}.v1.{INCUMBENT_GROUP}", "--cr-kind", "WeightsAndBiases",
                         "--resync", "1")
@@ -59,6 +65,11 @@ def test_a_status_pruning_crd_is_reported_once_with_no_write_loop(kube, tmp_path
         assert set(cr["status"]) == {"phase", "version"}  # everything else pruned by the incumbent's CRD
         assert cr["status"]["version"] == "0.61.0"  # airgapped: the incumbent's cached release was adopted
         assert list(helm_revisions(kube, ns, "demo")) == [1]
+        adopted = kube.core_v1.read_namespaced_secret("demo-spec-user", ns)
+        assert adopted.metadata.labels == {"app.kubernetes.io/managed-by": "specmerge"}
+        replicas = [d.spec.replicas for d in client.AppsV1Api(kube.api_client).list_namespaced_deployment(ns).items
+                    if d.metadata.name.endswith("-app")]
+        assert replicas == [2]  # its console values are the user layer
         time.sleep(1.5)
         since = time.time()
         time.sleep(4)  # four resyncs
