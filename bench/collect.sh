@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
   echo
   echo "Collected $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -h | awk '/Mem:/{print $2}') RAM, $(python3 --version)."
   echo "Each section names the script that produced it; re-run it, then this file."
-  for f in core.md render.md channels.md service.md cluster_build.md; do
+  for f in core.md render.md channels.md service.md operator.md cluster_build.md; do
     [ -f "$f" ] || continue
     echo
     sed 's/^# /## /' "$f"
