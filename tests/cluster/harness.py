@@ -263,6 +263,15 @@ def _die_with_parent() -> None:
         _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
+def _stamp(event: dict[str, Any]) -> float:
+    """An audit event's requestReceivedTimestamp as epoch seconds (0 when absent)."""
+    text = str(event.get("requestReceivedTimestamp") or "")
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
 def _tail(path: Path, lines: int = 60) -> str:
     try:
         text = path.read_text(errors="replace")
@@ -455,18 +464,31 @@ class Cluster:
         }))
         return path
 
-    def audit_events(self, user: str | None = None) -> list[dict[str, Any]]:
-        """The audit events so far (of ``user`` when given): ``verb``, ``objectRef``, ``user.username`` ..."""
-        events: list[dict[str, Any]] = []
-        if not self.audit_log.exists():
-            return events
-        for line in self.audit_log.read_text(errors="replace").splitlines():
+    def audit_events(self, user: str | None = None, since: float = 0.0) -> list[dict[str, Any]]:
+        """The audit events (of ``user`` when given) received at or after ``since`` (epoch seconds):
+        ``verb``, ``objectRef``, ``user.username`` ... The apiserver rotates the log at 100 MB; rotated
+        files are read only when the current one starts after ``since``."""
+        files = sorted(self.log_dir.glob("audit*.log"), key=lambda p: p.stat().st_mtime)
+        chosen: list[Path] = []
+        for path in reversed(files):
+            chosen.insert(0, path)
+            first = path.open(errors="replace").readline()
             try:
-                event = json.loads(line)
+                if _stamp(json.loads(first)) <= since:
+                    break
             except ValueError:
-                continue  # a line being written right now
-            if user is None or (event.get("user") or {}).get("username") == user:
-                events.append(event)
+                continue
+        events: list[dict[str, Any]] = []
+        for path in chosen:
+            for line in path.read_text(errors="replace").splitlines():
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # a line being written right now
+                if user is not None and (event.get("user") or {}).get("username") != user:
+                    continue
+                if _stamp(event) >= since:
+                    events.append(event)
         return events
 
     def _launch(self, name: str, argv: list[str]) -> _Proc:
@@ -547,9 +569,9 @@ class Kube:
     def logs(self, lines: int | None = None) -> str:
         return self.cluster.logs(lines)
 
-    def audit(self, user: str | None = None) -> list[dict[str, Any]]:
-        """Audit events (one per request) so far, of ``user`` when given; see :meth:`Cluster.audit_events`."""
-        return self.cluster.audit_events(user)
+    def audit(self, user: str | None = None, since: float = 0.0) -> list[dict[str, Any]]:
+        """Audit events (one per request) of ``user`` since ``since``; see :meth:`Cluster.audit_events`."""
+        return self.cluster.audit_events(user, since)
 
     def namespace(self, prefix: str = "t") -> str:
         """Create a fresh namespace ``<prefix>-<8 hex>`` and return its name. Namespaces are not deleted:

@@ -245,13 +245,11 @@ def events(kube: Any, namespace: str, name: str) -> list[Any]:
 def writes(kube: Any, user: str, namespace: str | None = None, since: float = 0.0) -> list[tuple[str, str, str]]:
     """(verb, resource, name) of the write requests ``user`` made (Lease renewals excluded)."""
     out = []
-    for event in kube.audit(user):
+    for event in kube.audit(user, since):
         ref = event.get("objectRef") or {}
         if event.get("verb") not in WRITE_VERBS or ref.get("resource") == "leases":
             continue
         if namespace is not None and ref.get("namespace") != namespace:
-            continue
-        if _stamp(event) < since:
             continue
         out.append((event["verb"], ref.get("resource", "") + (f"/{ref['subresource']}" if ref.get("subresource") else ""),
                     ref.get("name", "")))
@@ -259,14 +257,4 @@ def writes(kube: Any, user: str, namespace: str | None = None, since: float = 0.
 
 
 def requests(kube: Any, user: str, since: float = 0.0) -> list[dict[str, Any]]:
-    return [e for e in kube.audit(user) if _stamp(e) >= since]
-
-
-def _stamp(event: dict[str, Any]) -> float:
-    from datetime import datetime
-
-    text = event.get("requestReceivedTimestamp") or event.get("stageTimestamp") or ""
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
+    return kube.audit(user, since)
