@@ -26,7 +26,7 @@ from ..instances.layout import CACHE_SUFFIX, HELM_SELECTOR, USER_SUFFIX
 from ..channels.secret_cache import ANNOTATION as CACHE_ANNOTATION
 from . import metrics
 from .channels import ChannelPoller
-from .informer import Informer
+from .informer import Informer, Informers
 from .kube import Kube, secrets_path
 from .reconcile import Reconciler
 from .workqueue import WorkQueue
@@ -42,24 +42,11 @@ class Scope:
     selector: str | None = None
 
 
-class Informers:
-    """The same informer over several namespaces, looked up by namespace."""
-
-    def __init__(self, make: Callable[[str | None], Informer], namespaces: tuple[str, ...]) -> None:
-        self.by_ns: dict[str | None, Informer] = {ns: make(ns) for ns in (namespaces or (None,))}
-
-    def _for(self, namespace: str) -> Informer | None:
-        return self.by_ns.get(namespace) or self.by_ns.get(None)
-
-    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
-        informer = self._for(namespace)
-        return None if informer is None else informer.get(namespace, name)
-
-    def items(self) -> list[dict[str, Any]]:
-        return [obj for informer in self.by_ns.values() for obj in informer.items()]
-
-    def all(self) -> list[Informer]:
-        return list(self.by_ns.values())
+def release_key(obj: dict[str, Any]) -> str | None:
+    """Index of Helm's release Secrets: ``namespace/release name``."""
+    meta = obj.get("metadata") or {}
+    name = (meta.get("labels") or {}).get("name")
+    return f"{meta.get('namespace')}/{name}" if name else None
 
 
 class Controller:
@@ -76,7 +63,7 @@ class Controller:
                                  scope.namespaces)
         self.releases = Informers(lambda ns: Informer(kube, secrets_path(ns), self._on_release,
                                                       name=f"releases:{ns or '*'}", selector=HELM_SELECTOR,
-                                                      metadata_only=True), scope.namespaces)
+                                                      metadata_only=True, index=release_key), scope.namespaces)
         self.reconciler = make_reconciler(crs=self.crs, secrets=self.secrets, releases=self.releases)
         self._threads: list[threading.Thread] = []
 
@@ -198,4 +185,4 @@ class Controller:
                 thread.join(max(0.0, deadline - time.monotonic()))
 
 
-__all__ = ["Controller", "Informers", "Scope"]
+__all__ = ["Controller", "Scope", "release_key"]

@@ -53,6 +53,7 @@ class Informer:
         page_size: int = 500,
         watch_timeout: int = 300,
         resource_version: str | None = None,
+        index: Callable[[dict[str, Any]], str | None] | None = None,
     ) -> None:
         self.kube, self.path, self.handler, self.name = kube, path, handler, name
         self.selector, self.metadata_only = selector, metadata_only
@@ -61,6 +62,8 @@ class Informer:
         self.synced = threading.Event()
         self.relists = 0
         self._store: dict[str, dict[str, Any]] = {}
+        self._index_fn = index
+        self._index: dict[str, dict[str, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -76,13 +79,32 @@ class Informer:
         with self._lock:
             return list(self._store.values())
 
+    def indexed(self, value: str) -> list[dict[str, Any]]:
+        """The objects whose ``index`` function gave ``value`` (a lookup, not a scan of the store)."""
+        with self._lock:
+            return list(self._index.get(value, {}).values())
+
+    def _unindex(self, key: str, obj: dict[str, Any] | None) -> None:
+        if obj is not None and self._index_fn is not None:
+            bucket = self._index.get(self._index_fn(obj) or "")
+            if bucket is not None:
+                bucket.pop(key, None)
+
+    def _reindex(self, key: str, obj: dict[str, Any]) -> None:
+        if self._index_fn is not None:
+            value = self._index_fn(obj)
+            if value is not None:
+                self._index.setdefault(value, {})[key] = obj
+
     def _apply(self, kind: str, obj: dict[str, Any]) -> None:
         key = object_key(obj)
         with self._lock:
+            self._unindex(key, self._store.get(key))
             if kind == "DELETED":
                 self._store.pop(key, None)
             else:
                 self._store[key] = obj
+                self._reindex(key, obj)
         self._notify(kind, obj)
 
     def _notify(self, kind: str, obj: dict[str, Any]) -> None:
@@ -108,6 +130,9 @@ class Informer:
         fresh = {object_key(obj): obj for obj in items}
         with self._lock:
             old, self._store = self._store, fresh
+            self._index = {}
+            for key, obj in fresh.items():
+                self._reindex(key, obj)
         for key, obj in fresh.items():
             before = old.get(key)
             if before is None:
@@ -157,4 +182,28 @@ class Informer:
                 stop.wait(min(30.0, 0.5 * 2 ** failures))
 
 
-__all__ = ["Informer", "object_key"]
+class Informers:
+    """The same informer over several namespaces, looked up by namespace."""
+
+    def __init__(self, make: Callable[[str | None], Informer], namespaces: tuple[str, ...]) -> None:
+        self.by_ns: dict[str | None, Informer] = {ns: make(ns) for ns in (namespaces or (None,))}
+
+    def _for(self, namespace: str) -> Informer | None:
+        return self.by_ns.get(namespace) or self.by_ns.get(None)
+
+    def get(self, namespace: str, name: str) -> dict[str, Any] | None:
+        informer = self._for(namespace)
+        return None if informer is None else informer.get(namespace, name)
+
+    def items(self) -> list[dict[str, Any]]:
+        return [obj for informer in self.by_ns.values() for obj in informer.items()]
+
+    def indexed(self, namespace: str, value: str) -> list[dict[str, Any]]:
+        informer = self._for(namespace)
+        return [] if informer is None else informer.indexed(value)
+
+    def all(self) -> list[Informer]:
+        return list(self.by_ns.values())
+
+
+__all__ = ["Informer", "Informers", "object_key"]

@@ -53,7 +53,7 @@ from ..render import ChartCache, ChartSourceError, RenderError, RenderOptions
 from . import failpoints
 from .events import Events
 from .helm import HelmDriver, HelmFailure
-from .informer import Informer
+from .informer import Informers
 from .kube import ApiError, Kube, secrets_path
 from .release import ReleaseState, release_state
 from .status import Condition, Outcome, desired_status, now_rfc3339, transitions
@@ -105,7 +105,7 @@ def _fingerprint(cr: dict[str, Any], user: dict[str, Any] | None, result: Channe
 
 
 class Reconciler:
-    def __init__(self, kube: Kube, settings: Settings, crs: Informer, secrets: Informer, releases: Informer,
+    def __init__(self, kube: Kube, settings: Settings, crs: Informers, secrets: Informers, releases: Informers,
                  channels: Any, helm: HelmDriver, events: Events, chart_cache: ChartCache | None = None) -> None:
         self.kube, self.settings, self.crs, self.secrets, self.releases = kube, settings, crs, secrets, releases
         self.channels, self.helm, self.events, self.chart_cache = channels, helm, events, chart_cache
@@ -115,7 +115,7 @@ class Reconciler:
     # -- reads (informers only) ---------------------------------------------------------
 
     def _release(self, namespace: str, name: str, mem: Memory) -> ReleaseState | None:
-        seen = release_state(self.releases.items(), namespace, name)
+        seen = release_state(self.releases.indexed(namespace, f"{namespace}/{name}"), namespace, name)
         if seen is not None and seen.revision <= mem.gone_upto:
             seen = None
         if mem.known is not None and (seen is None or seen.revision < mem.known.revision):

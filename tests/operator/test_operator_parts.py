@@ -98,3 +98,18 @@ def test_digest_moves_with_a_secret_but_never_shows_it() -> None:
 
     a, b = digest("correct-horse-battery"), digest("correct-horse-battery-2")
     assert a != b and len(a) == 40 and a == digest("correct-horse-battery")
+
+
+def test_informer_index_follows_adds_updates_and_deletes() -> None:
+    from specmerge.operator.controller import release_key
+    from specmerge.operator.informer import Informer
+
+    informer = Informer(None, "/x", lambda kind, obj: None, name="t", index=release_key)  # type: ignore[arg-type]
+    v1 = _helm_secret("demo", 1, "deployed")
+    informer._apply("ADDED", v1)
+    informer._apply("ADDED", _helm_secret("other", 1, "deployed"))
+    assert [o["metadata"]["name"] for o in informer.indexed("ns/demo")] == ["sh.helm.release.v1.demo.v1"]
+    informer._apply("MODIFIED", _helm_secret("demo", 1, "superseded"))
+    assert informer.indexed("ns/demo")[0]["metadata"]["labels"]["status"] == "superseded"
+    informer._apply("DELETED", v1)
+    assert informer.indexed("ns/demo") == [] and len(informer.indexed("ns/other")) == 1
