@@ -193,11 +193,11 @@ def gather_layers(inputs: PlanInputs, chart: LoadedChart) -> tuple[Layer, ...]:
 
 
 def pinned_release(*layers: Layer | None) -> str | None:
-    """The ``_releaseId`` control key of the highest of ``layers`` that sets one (user, cr)."""
-    for layer in reversed(layers):
-        if layer is not None and isinstance(layer.controls().get("_releaseId"), str):
-            return str(layer.controls()["_releaseId"])
-    return None
+    """The ``_releaseId`` the layers pin (user, cr; the highest wins): the one rule lives in
+    :func:`specmerge.channels.resolve.release_pin`, which raises for a value that is no releaseId."""
+    from .channels.resolve import release_pin
+
+    return release_pin(*layers)
 
 
 def _violations(effective: Effective, schema: Mapping[str, Any] | None) -> tuple[Violation, ...]:

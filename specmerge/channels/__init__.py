@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .client import ChannelClient, ChannelFetchError
     from .embedded import ReleaseNotFound, embedded_dir, list_embedded, load_embedded
     from .licence import Licence, LicenceError, read_licence_file
-    from .resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver
+    from .resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver, release_pin
     from .retry import RetryPolicy
     from .spec import ChannelSpec, ChannelSpecError, channel_schema, parse_channel_spec
 
@@ -49,6 +49,7 @@ _LAZY: dict[str, str] = {
     "ChannelResult": ".resolve",
     "ChannelUnavailable": ".resolve",
     "Resolver": ".resolve",
+    "release_pin": ".resolve",
     "RetryPolicy": ".retry",
     "ChannelSpec": ".spec",
     "ChannelSpecError": ".spec",
@@ -94,5 +95,6 @@ __all__ = [
     "load_embedded",
     "parse_channel_spec",
     "read_licence_file",
+    "release_pin",
     "repo_root",
 ]

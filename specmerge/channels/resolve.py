@@ -68,13 +68,12 @@ class ChannelRequest:
     def from_controls(cls, controls: Mapping[str, Any], channel: str = "stable") -> ChannelRequest:
         """The request from the merged control keys (``Effective.controls``): ``_releaseId``
         pins the release."""
-        pinned = controls.get(RELEASE_CONTROL)
-        if pinned is not None and not isinstance(pinned, str):
-            raise ChannelRequestError(f"{RELEASE_CONTROL} must be a string, not {type(pinned).__name__}")
-        try:
-            return cls(channel, pinned or None)
-        except ChannelRequestError as exc:
-            raise ChannelRequestError(f"{RELEASE_CONTROL}: {exc}") from None
+        return cls.for_layers(channel, Layer("controls", "controls", dict(controls)))
+
+    @classmethod
+    def for_layers(cls, channel: str, *layers: Layer | None) -> ChannelRequest:
+        """The request of an instance whose control layers are ``layers`` (lowest first)."""
+        return cls(channel, release_pin(*layers))
 
     def describe(self) -> str:
         return f"channel {self.channel}" + (f" release {self.release}" if self.release else "")
@@ -88,6 +87,25 @@ class ChannelRequest:
         if spec.channel != self.channel:
             return f"it holds channel {spec.channel}, not {self.channel}"
         return None
+
+
+def release_pin(*layers: Layer | None) -> str | None:
+    """The one ``_releaseId`` rule: the pinned release is the ``_releaseId`` of the highest of
+    ``layers`` (lowest first: user, then cr) that sets one; ``""`` or ``null`` there unpins.
+    A value that is not a releaseId raises :class:`ChannelRequestError` naming the layer."""
+    for layer in reversed(layers):
+        if layer is None or RELEASE_CONTROL not in layer.values:
+            continue
+        pinned = layer.values[RELEASE_CONTROL]
+        if pinned is None or pinned == "":
+            return None
+        if not isinstance(pinned, str) or not _RELEASE.match(pinned):
+            shown = type(pinned).__name__ if not isinstance(pinned, str) else repr(pinned[:40])
+            raise ChannelRequestError(
+                f"{RELEASE_CONTROL} in {layer.source}: expected a releaseId or version string, got {shown}"
+            )
+        return pinned
+    return None
 
 
 @dataclass(frozen=True)

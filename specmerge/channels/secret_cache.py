@@ -15,7 +15,6 @@ returns it and the resolver decides whether it fits the request.
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -23,12 +22,13 @@ from typing import Any
 from kubernetes.client import CoreV1Api, V1ObjectMeta, V1OwnerReference, V1Secret
 from kubernetes.client.exceptions import ApiException
 
+from ..instances.codec import decode_any, encode_parts
+from ..instances.errors import InstanceError
+from ..instances.layout import CACHE_SUFFIX as SUFFIX
+from ..instances.layout import KEYS, MANAGED_BY
 from .cache import CacheEntry, CacheError
 
-SUFFIX = "-latest-cached-release"
-KEYS = ("values", "chart", "metadata")
 ANNOTATION = "specmerge.dev/cache"
-MANAGED_BY = {"app.kubernetes.io/managed-by": "specmerge"}
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,9 @@ class SecretCache:
         parts: dict[str, Any] = {}
         for key in KEYS:
             try:
-                parts[key] = json.loads(base64.b64decode(data[key], validate=True))
-            except (ValueError, TypeError) as exc:
-                raise CacheError(f"{where}#{key}: not base64 JSON ({type(exc).__name__})") from None
+                parts[key] = decode_any(data, key, where)
+            except InstanceError as exc:
+                raise CacheError(f"{exc.where}: not base64 JSON ({exc.reason})") from None
         try:
             extras = json.loads(((secret.metadata.annotations or {}).get(ANNOTATION)) or "{}")
         except ValueError:
@@ -91,7 +91,7 @@ class SecretCache:
 
     def store(self, entry: CacheEntry) -> None:
         doc = entry.spec.to_dict()
-        data = {k: base64.b64encode(json.dumps(doc[k], sort_keys=True).encode()).decode() for k in KEYS}
+        data = encode_parts({k: doc[k] for k in KEYS})
         current = self._read()
         meta = V1ObjectMeta(
             name=self.secret_name,

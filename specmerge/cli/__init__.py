@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("explain_cmd", "explain_command"),
     "validate": ("validate_cmd", "validate_command"),
     "preflight": ("preflight_cmd", "preflight_command"),
+    "operator": ("operator_cmd", "operator_command"),
 }
 #: group name -> (module, attribute) of a Typer sub-application
 GROUPS: dict[str, tuple[str, str]] = {

@@ -17,19 +17,20 @@ does the API calls. Failures (unreachable cluster, forbidden, bad JSON) raise
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core import Layer, layer_from_values
+from ..core import Layer
+from ..instances import CrKind, InstanceError, active_secret, instance_from_objects as read_instance, user_secret
+from ..instances.layout import ACTIVE_SUFFIX, USER_SUFFIX
 from .sides import StoredSpec
 
-GROUP, VERSION, PLURAL = "apps.wandb.com", "v1", "weightsandbiases"
-ACTIVE_SUFFIX, USER_SUFFIX = "-spec-active", "-spec-user"
+_DEFAULT = CrKind()
+GROUP, VERSION, PLURAL = _DEFAULT.group, _DEFAULT.version, _DEFAULT.plural
+__all__ = ["ACTIVE_SUFFIX", "USER_SUFFIX", "LiveError", "LiveInstance", "instance_from_objects", "read_live"]
 
 
 class LiveError(Exception):
@@ -62,11 +63,11 @@ def _object_not_found(body: Any) -> bool:
 def parse_cr_resource(text: str) -> tuple[str, str, str]:
     """kubectl's fully qualified resource, ``PLURAL.VERSION.GROUP``
     (``weightsandbiases.v1.apps.wandb.com``), as ``(group, version, plural)``."""
-    plural, _, rest = text.partition(".")
-    version, _, group = rest.partition(".")
-    if not (plural and version and group) or not version.startswith("v"):
-        raise LiveError(f"--cr-resource: expected PLURAL.VERSION.GROUP such as {PLURAL}.{VERSION}.{GROUP}, got {text!r}")
-    return group, version, plural
+    try:
+        kind = CrKind.parse(text)
+    except InstanceError as exc:
+        raise LiveError(str(exc)) from None
+    return kind.group, kind.version, kind.plural
 
 
 def parse_live_ref(ref: str) -> tuple[str, str]:
@@ -77,26 +78,6 @@ def parse_live_ref(ref: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def _decode_json(data: Mapping[str, str] | None, key: str, where: str) -> Any:
-    """The JSON under ``key`` of a Secret's base64 ``data``; ``None`` when the key is absent."""
-    if not data or key not in data:
-        return None
-    try:
-        return json.loads(base64.b64decode(data[key], validate=True).decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise LiveError(f"{where}#{key}: not base64 UTF-8 text ({type(exc).__name__})") from None
-    except json.JSONDecodeError as exc:
-        raise LiveError(f"{where}#{key}: invalid JSON at line {exc.lineno} column {exc.colno}") from None
-
-
-def _map(value: Any, where: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise LiveError(f"{where}: must be a JSON object")
-    return dict(value)
-
-
 def instance_from_objects(
     namespace: str,
     name: str,
@@ -104,34 +85,24 @@ def instance_from_objects(
     user_data: Mapping[str, str] | None,
     cr: Mapping[str, Any] | None,
 ) -> LiveInstance:
-    """Shape the objects read from the cluster (Secrets' ``data``, the CR as a dict)."""
-    active_where = f"secret:{namespace}/{name}{ACTIVE_SUFFIX}"
+    """Shape the objects read from the cluster (Secrets' ``data``, the CR as a dict) through
+    the one instance reader (:mod:`specmerge.instances`)."""
+    active_where = f"secret:{namespace}/{active_secret(name)}"
     if active_data is None:
         raise LiveError(f"{active_where} not found: nothing has been applied for {namespace}/{name} yet")
-    values = _map(_decode_json(active_data, "values", active_where), f"{active_where}#values")
-    if values is None:
-        raise LiveError(f"{active_where} has no 'values' key")
-    active = StoredSpec(
-        values,
-        _map(_decode_json(active_data, "chart", active_where), f"{active_where}#chart") or None,
-        _map(_decode_json(active_data, "metadata", active_where), f"{active_where}#metadata") or {},
-        f"{active_where}#values",
-    )
+    try:
+        inst = read_instance(_DEFAULT, namespace, name, cr, user_data, active_data)
+    except InstanceError as exc:
+        raise LiveError(str(exc)) from None
+    assert inst.active is not None
+    active = StoredSpec(inst.active.values, inst.active.chart, inst.active.metadata, inst.active.locator)
     notes: list[str] = []
-    user_where = f"secret:{namespace}/{name}{USER_SUFFIX}"
-    user_values = _map(_decode_json(user_data, "values", user_where), f"{user_where}#values")
-    user = layer_from_values("user", f"{user_where}#values", user_values) if user_values is not None else None
+    user = inst.user_layer()
     if user is None:
-        notes.append(f"{user_where} has no values: no user layer")
-    cr_layer = cr_chart = None
+        notes.append(f"secret:{namespace}/{user_secret(name)} has no values: no user layer")
     if cr is None:
         notes.append(f"cr:{namespace}/{name} not found: no cr layer, chart from the channel")
-    else:
-        spec = cr.get("spec") if isinstance(cr.get("spec"), Mapping) else {}
-        cr_values = _map(spec.get("values") or {}, f"cr:{namespace}/{name} spec.values")
-        cr_layer = layer_from_values("cr", f"cr:{namespace}/{name}", cr_values)
-        cr_chart = _map(spec.get("chart"), f"cr:{namespace}/{name} spec.chart") or None
-    return LiveInstance(namespace, name, active, user, cr_layer, cr_chart, tuple(notes))
+    return LiveInstance(namespace, name, active, user, inst.cr_layer(), inst.cr_chart, tuple(notes))
 
 
 def read_live(

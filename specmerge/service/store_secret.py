@@ -13,7 +13,6 @@ only: an API error body may echo the Secret.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -21,13 +20,9 @@ from typing import Any
 from kubernetes.client import CoreV1Api, CustomObjectsApi, V1ObjectMeta, V1Secret
 from kubernetes.client.exceptions import ApiException
 
-from ..core import LayerInputError, parse_json
+from ..instances import InstanceError, decode_object, encode_parts
+from ..instances.layout import ACTIVE_SUFFIX, KEYS, MANAGED_BY, USER_SUFFIX, CrKind
 from .store import Instance, StaleETag, Stored, StoreError, canonical, content_etag
-
-USER_SUFFIX = "-spec-user"
-ACTIVE_SUFFIX = "-spec-active"
-KEYS = ("values", "chart", "metadata")
-MANAGED_BY = {"app.kubernetes.io/managed-by": "specmerge"}
 
 
 def _why(exc: ApiException) -> str:
@@ -41,7 +36,7 @@ class SecretStore:
         self,
         core_v1: CoreV1Api,
         custom: CustomObjectsApi | None = None,
-        cr_kind: tuple[str, str, str] = ("apps.wandb.com", "v1", "weightsandbiases"),
+        cr_kind: tuple[str, str, str] = (CrKind().group, CrKind().version, CrKind().plural),
     ) -> None:
         self.core_v1 = core_v1
         self.custom = custom
@@ -79,14 +74,10 @@ class SecretStore:
 
     @staticmethod
     def _key(secret: V1Secret, key: str, where: str) -> dict[str, Any]:
-        raw = (secret.data or {}).get(key)
-        if raw is None:
-            return {}
         try:
-            return parse_json(base64.b64decode(raw, validate=True).decode("utf-8"), f"{where}#{key}", allow_nan=True)
-        except (ValueError, UnicodeDecodeError) as exc:
-            reason = exc.reason if isinstance(exc, LayerInputError) else type(exc).__name__
-            raise StoreError(f"{where}#{key}: not base64 JSON object ({reason})") from None
+            return decode_object(secret.data, key, where) or {}
+        except InstanceError as exc:
+            raise StoreError(f"{exc.where}: not base64 JSON object ({exc.reason})") from None
 
     def get(self, instance: Instance) -> Stored | None:
         name = f"{instance.name}{USER_SUFFIX}"
@@ -112,7 +103,7 @@ class SecretStore:
         if current is not None:
             for key in ("chart", "metadata"):
                 parts[key] = self._key(current, key, where)
-        data = {k: base64.b64encode(json.dumps(parts[k], sort_keys=True).encode()).decode() for k in KEYS}
+        data = encode_parts({k: parts[k] for k in KEYS})
         meta = V1ObjectMeta(name=name, namespace=instance.namespace, labels=dict(MANAGED_BY))
         try:
             if current is None:

@@ -110,10 +110,24 @@ def test_pin_comes_from_the_merged_controls() -> None:
     assert request == ChannelRequest("stable", "rel-2026-09-stable-0.61.0")
     result = Resolver().resolve(request)
     assert (result.source, result.version, result.reason) == ("embedded", "0.61.0", "no channel server configured; no cache configured")
-    with pytest.raises(ChannelRequestError, match="_releaseId must be a string"):
+    with pytest.raises(ChannelRequestError, match="_releaseId in controls: expected a releaseId or version string, got int"):
         ChannelRequest.from_controls({"_releaseId": 7})
-    with pytest.raises(ChannelRequestError, match="_releaseId: release '../x' is not"):
+    with pytest.raises(ChannelRequestError, match="_releaseId in controls: .* got '../x'"):
         ChannelRequest.from_controls({"_releaseId": "../x"})
+
+
+def test_one_release_pin_rule_the_highest_layer_wins_and_names_itself() -> None:
+    from specmerge.channels import release_pin
+    from specmerge.pipeline import pinned_release
+
+    user = layer_from_values("user", "secret:ns/demo-spec-user#values", {"_releaseId": "0.61.0"})
+    cr = layer_from_values("cr", "cr:ns/demo", {"_releaseId": 7})
+    with pytest.raises(ChannelRequestError, match="_releaseId in cr:ns/demo: .* got int"):
+        release_pin(user, cr)
+    with pytest.raises(ChannelRequestError):  # the pipeline's name for it is the same rule
+        pinned_release(user, cr)
+    unpin = layer_from_values("cr", "cr:ns/demo", {"_releaseId": ""})
+    assert release_pin(user, unpin) is None and release_pin(user, None) == "0.61.0"
 
 
 def test_nothing_anywhere_lists_every_reason(tmp_path: Path) -> None:

@@ -1,0 +1,99 @@
+"""``specmerge operator``: reconcile instances' custom resources into Helm releases (issue 14)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import CliError, handles_errors
+
+CRD_FILE = Path("deploy") / "crds" / "weightsandbiases.apps.wandb.com.yaml"  # under repo_root()
+
+
+def _print_crd(kind: object) -> None:
+    from ruamel.yaml import YAML
+
+    from ..instances import CrKind
+    from ..locations import repo_root
+
+    assert isinstance(kind, CrKind)
+    yaml = YAML()
+    doc = yaml.load((repo_root() / CRD_FILE).read_text())
+    doc["metadata"]["name"] = f"{kind.plural}.{kind.group}"
+    spec = doc["spec"]
+    spec["group"] = kind.group
+    spec["names"].update({"kind": kind.kind, "listKind": f"{kind.kind}List", "plural": kind.plural,
+                          "singular": kind.plural})
+    if kind.short_name:
+        spec["names"]["shortNames"] = [kind.short_name]
+    else:
+        spec["names"].pop("shortNames", None)
+    spec["versions"][0]["name"] = kind.version
+    yaml.dump(doc, sys.stdout)
+
+
+@handles_errors
+def operator_command(
+    kubeconfig: Annotated[Path | None, typer.Option("--kubeconfig", help="Kubeconfig (default: in-cluster, then $KUBECONFIG).")] = None,
+    context: Annotated[str | None, typer.Option("--context", help="Kubeconfig context.")] = None,
+    namespace: Annotated[list[str] | None, typer.Option("--namespace", "-n", help="Namespace to watch (repeat; default all).")] = None,
+    cr_resource: Annotated[str, typer.Option("--cr-resource", help="The instance CR as PLURAL.VERSION.GROUP.")] = "weightsandbiases.v1.apps.wandb.com",
+    cr_kind: Annotated[str | None, typer.Option("--cr-kind", help="The CR's kind (default WeightsAndBiases for the default resource).")] = None,
+    selector: Annotated[str | None, typer.Option("--selector", "-l", help="Only CRs with these labels (a shard; each shard has its own Lease).")] = None,
+    channel: Annotated[str, typer.Option("--channel", help="Release channel of CRs without spec.channel.")] = "stable",
+    channel_server: Annotated[str | None, typer.Option("--channel-server", envvar="SPECMERGE_CHANNEL_SERVER", help="Channel server base URL.")] = None,
+    license_file: Annotated[Path | None, typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", help="File holding the licence (never printed).")] = None,
+    airgapped: Annotated[bool, typer.Option("--airgapped", help="Never contact a channel server or chart repository.")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Concurrent reconciles (never two for one instance).")] = 2,
+    resync: Annotated[float, typer.Option("--resync", help="Seconds between full resyncs (converged CRs cost no request).")] = 3600.0,
+    poll_interval: Annotated[float, typer.Option("--poll-interval", help="Seconds between channel polls.")] = 300.0,
+    max_failures: Annotated[int, typer.Option("--max-failures", min=1, help="Failed Helm actions before rollback and Stalled.")] = 3,
+    metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address of /metrics, /healthz, /readyz.")] = "127.0.0.1",
+    metrics_port: Annotated[int, typer.Option("--metrics-port", help="Port of /metrics (0 picks a free one).")] = 8481,
+    lease_namespace: Annotated[str, typer.Option("--lease-namespace", help="Namespace of the leader-election Lease.")] = "default",
+    lease_name: Annotated[str | None, typer.Option("--lease-name", help="Lease name (default derived from --selector).")] = None,
+    lease_seconds: Annotated[int, typer.Option("--lease-seconds", min=2, help="Lease duration.")] = 15,
+    identity: Annotated[str | None, typer.Option("--identity", help="This replica's identity (default host name + random).")] = None,
+    kube_version: Annotated[str | None, typer.Option("--kube-version", help="Kubernetes version charts are rendered for.")] = None,
+    log_level: Annotated[str, typer.Option("--log-level", help="debug, info, warning or error.")] = "info",
+    print_crd: Annotated[bool, typer.Option("--print-crd", help="Print the CRD for --cr-resource/--cr-kind and exit.")] = False,
+) -> None:
+    """Reconcile custom resources into Helm releases; zero writes when nothing changed.
+
+    Prints one line with the metrics URL, then logs JSON lines to stderr until SIGTERM."""
+    from ..channels import LicenceError
+    from ..instances import CrKind, InstanceError
+    from ..operator import OperatorConfig, Scope, Settings, run
+    from ..operator.logs import configure
+
+    try:
+        kind = CrKind.parse(cr_resource, cr_kind)
+    except InstanceError as exc:
+        raise CliError(str(exc)) from None
+    if print_crd:
+        _print_crd(kind)
+        return
+    if log_level.lower() not in ("debug", "info", "warning", "error"):
+        raise CliError(f"--log-level: expected debug, info, warning or error, got {log_level!r}")
+    if airgapped and channel_server:
+        raise CliError("--airgapped and --channel-server exclude each other")
+    configure(log_level)
+    cfg = OperatorConfig(
+        kubeconfig=kubeconfig, context=context,
+        scope=Scope(tuple(namespace or ()), selector),
+        settings=Settings(kind, channel, max_failures, airgapped, kube_version),
+        channel_server=channel_server, license_file=license_file, workers=workers, resync=resync,
+        poll_interval=poll_interval, metrics_host=metrics_host, metrics_port=metrics_port,
+        lease_namespace=lease_namespace, lease_name=lease_name, lease_seconds=lease_seconds, identity=identity,
+    )
+    try:
+        code = run(cfg, announce=lambda line: print(line, flush=True))
+    except (LicenceError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    raise typer.Exit(code)
+
+
+__all__ = ["operator_command"]
