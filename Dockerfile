@@ -1,5 +1,5 @@
 # specmerge CLI + HTTP service, installed from the same wheel `pip wheel .` builds anywhere: the wheel
-# carries the bundled charts/, channels/ and schemas/ (setup.py), so no SPECMERGE_ROOT is needed.
+# carries the bundled charts/, channels/, schemas/ and deploy/crds/ (setup.py), so no SPECMERGE_ROOT is needed.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml setup.py MANIFEST.in README.md constraints.txt ./
@@ -7,6 +7,7 @@ COPY specmerge ./specmerge
 COPY charts ./charts
 COPY channels ./channels
 COPY schemas ./schemas
+COPY deploy/crds ./deploy/crds
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist .
 
 FROM python:3.11-slim

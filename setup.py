@@ -1,4 +1,5 @@
-"""Build hook: the wheel carries the bundled ``charts/``, ``channels/`` and ``schemas/``.
+"""Build hook: the wheel carries the bundled ``charts/``, ``channels/``, ``schemas/`` and the CRD
+(``deploy/crds/``, which ``specmerge operator --print-crd`` prints).
 
 They stay top-level in the repo (Helm, the channel server and people read them there) and are
 copied into the built package as ``specmerge/_bundled/<name>/``, where
@@ -14,7 +15,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-BUNDLED = ("charts", "channels", "schemas")
+BUNDLED = ("charts", "channels", "schemas", "deploy/crds")
 
 
 class BuildWithBundledData(build_py):

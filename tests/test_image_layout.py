@@ -79,6 +79,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
             if (ROOT / source).is_dir():
                 shutil.copytree(ROOT / source, src / source, ignore=shutil.ignore_patterns("__pycache__", "_bundled"))
             else:
+                (src / source).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / source, src / source)
     # as the build stage's RUN: a wheel, built in isolation (pip fetches the setuptools pyproject asks for)
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "--wheel-dir", str(dist), str(src)],
@@ -113,6 +114,14 @@ def test_the_image_renders_the_bundled_chart(image: tuple[Path, dict[str, str], 
     assert done.returncode == 0, done.stderr  # from /, with no SPECMERGE_ROOT: the wheel carries its data
     assert done.stdout.count("# Source: platform/templates/") >= 10
     assert "SPECMERGE_ROOT" not in env
+
+
+def test_the_image_prints_the_crd(image: tuple[Path, dict[str, str], list[str]]) -> None:
+    bin_dir, env, _ = image
+    done = subprocess.run([str(bin_dir / "specmerge"), "operator", "--print-crd"], capture_output=True, text=True,
+                          env=env, cwd="/", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "kind: CustomResourceDefinition" in done.stdout and "weightsandbiases.apps.wandb.com" in done.stdout
 
 
 def test_specmerge_root_still_overrides_the_bundled_files(
