@@ -24,10 +24,12 @@ HELM_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete")
 _TOKEN_LINE = re.compile(r"(?m)^(  token: )([A-Za-z0-9+/=]+)$")
 
 
-def specmerge_render(release: str, namespace: str, *flags: str) -> str:
-    """``specmerge render --chart deploy/chart --channel none`` (secrets shown: compared with Helm's)."""
+def specmerge_render(release: str, namespace: str, *flags: str, show_secrets: bool = True) -> str:
+    """``specmerge render --chart deploy/chart --channel none`` (by default with secrets shown, as
+    ``helm template`` shows them)."""
+    shown = ["--show-secrets"] if show_secrets else []
     done = subprocess.run(["specmerge", "render", "--chart", str(CHART), "--channel", "none", "--name", release,
-                           "--namespace", namespace, "--kube-version", KUBE_VERSION, "--show-secrets", *flags],
+                           "--namespace", namespace, "--kube-version", KUBE_VERSION, *shown, *flags],
                           capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout

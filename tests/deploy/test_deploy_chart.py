@@ -5,8 +5,10 @@ every kind the managed platform chart can render, mapped to resources by the rea
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import helm_python
 import pytest
 from deploykit import (
     CHART,
@@ -23,8 +25,11 @@ from deploykit import (
     specmerge_render,
     without_generated_token,
 )
+from jsonschema import Draft202012Validator
 from kubernetes.dynamic import DynamicClient
 from operatorkit import INCUMBENT_GROUP, RULES
+
+from specmerge.locations import repo_root
 
 NAMESPACE = "specmerge-system"
 
@@ -58,8 +63,23 @@ def test_specmerge_render_equals_helm_template(helm_cli: Path, rendered: dict[st
     assert kinds == sorted(expected)
 
 
+def test_the_chart_lints_strictly_and_its_schema_is_2020_12() -> None:
+    report = helm_python.lint(CHART, strict=True)
+    assert report["errors"] == [] and [m for m in report["messages"] if m["severity"] >= 2] == []
+    Draft202012Validator.check_schema(json.loads((CHART / "values.schema.json").read_text()))
+
+
+def test_a_masked_render_hides_the_generated_token_and_nothing_else() -> None:
+    masked = specmerge_render("sm", NAMESPACE, show_secrets=False)
+    secret = next(d for d in documents(masked) if d["kind"] == "Secret")
+    assert secret["metadata"]["name"] == "sm-specmerge-token" and list(secret["data"]) == ["token"]
+    assert secret["data"]["token"].startswith("<redacted")
+    assert masked.count("<redacted") == 1
+    assert "--token-file=/var/run/specmerge/auth/token" in masked
+
+
 def test_an_existing_secret_replaces_the_generated_token(rendered: dict[str, str]) -> None:
-    docs = documents(specmerge_render("sm", NAMESPACE, "--set", "auth.existingSecret=my-token,auth.secretKey=api"))
+    docs = documents(specmerge_render("sm", NAMESPACE, "--set", "auth.existingSecret=my-token,auth.tokenKey=api"))
     assert "Secret" not in [d["kind"] for d in docs]
     pod = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]
     assert {"name": "auth", "secret": {"secretName": "my-token", "items": [{"key": "api", "path": "api"}]}} in pod["volumes"]
@@ -72,6 +92,8 @@ def test_one_pod_runs_the_operator_with_serve_beside_it_locked_down(rendered: di
     pod = deployment["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["containers"]] == ["operator", "serve"]
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["serviceAccountName"] == "sm-specmerge"
+    # the user the repository's Dockerfile creates and runs as
+    assert f"USER {pod['securityContext']['runAsUser']}" in (repo_root() / "Dockerfile").read_text().splitlines()
     for c in pod["containers"]:
         assert c["image"] == "ghcr.io/specmerge/specmerge:0.1.0"
         assert c["securityContext"]["readOnlyRootFilesystem"] is True

@@ -95,6 +95,19 @@ def test_cluster_wide_mode_installs_a_cluster_role_and_no_roles(kube) -> None:  
     assert all(_exists(kube, d) for d in manifest)
     binding = next(d for d in manifest if d["kind"] == "ClusterRoleBinding")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": FULLNAME, "namespace": home}]
+    # the apiserver's RBAC: the account may manage instances and Secrets in any namespace
+    elsewhere = kube.namespace("any")
+    user = f"system:serviceaccount:{home}:{FULLNAME}"
+    for group, resource, verb in ((GROUP, PLURAL, "watch"), ("", "secrets", "create"), ("apps", "deployments", "patch")):
+        wait_for(lambda: _allowed(kube, user, group, resource, verb, elsewhere), 15, f"{verb} {resource} in {elsewhere}")
+    assert not _allowed(kube, user, "", "nodes", "list", None)
+    assert not _allowed(kube, user, "rbac.authorization.k8s.io", "clusterroles", "create", None)
+
+
+def _allowed(kube: Any, user: str, group: str, resource: str, verb: str, namespace: str | None) -> bool:
+    review = client.V1SubjectAccessReview(spec=client.V1SubjectAccessReviewSpec(user=user,
+        resource_attributes=client.V1ResourceAttributes(group=group, resource=resource, verb=verb, namespace=namespace)))
+    return bool(client.AuthorizationV1Api(kube.api_client).create_subject_access_review(review).status.allowed)
 
 
 def _token(kube: Any, namespace: str) -> str:
@@ -132,10 +145,7 @@ def processes(kube, namespaced: Installed, tmp_path_factory: pytest.TempPathFact
     tmp = tmp_path_factory.mktemp("deploy-e2e")
     home = namespaced.namespace
     kubeconfig, user = _account_kubeconfig(kube, home, tmp)
-    auth = client.AuthorizationV1Api(kube.api_client)
-    wait_for(lambda: auth.create_subject_access_review(client.V1SubjectAccessReview(spec=client.V1SubjectAccessReviewSpec(
-        user=user, resource_attributes=client.V1ResourceAttributes(
-            group=GROUP, resource=PLURAL, verb="watch", namespace=home)))).status.allowed, 15, "the chart's RBAC")
+    wait_for(lambda: _allowed(kube, user, GROUP, PLURAL, "watch", home), 15, "the chart's RBAC")
     channels, channel_url = start_channel_server(Path(__file__).resolve().parents[2] / "channels")
     op_args = _local(_container_args(namespaced.manifest, "operator"), ("--metrics-host", "--metrics-port"))
     op = start_operator(kubeconfig, user, tmp / "operator.log", *op_args, "--channel-server", channel_url,
