@@ -78,7 +78,7 @@ def test_a_masked_render_hides_the_generated_token_and_nothing_else() -> None:
     assert "--token-file=/var/run/specmerge/auth/token" in masked
 
 
-def test_an_existing_secret_replaces_the_generated_token(rendered: dict[str, str]) -> None:
+def test_an_existing_secret_replaces_the_generated_token() -> None:
     docs = documents(specmerge_render("sm", NAMESPACE, "--set", "auth.existingSecret=my-token,auth.tokenKey=api"))
     assert "Secret" not in [d["kind"] for d in docs]
     pod = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]
@@ -104,6 +104,14 @@ def test_one_pod_runs_the_operator_with_serve_beside_it_locked_down(rendered: di
     assert operator["args"][0] == "operator" and f"--namespace={NAMESPACE}" in operator["args"]
     assert f"--lease-namespace={NAMESPACE}" in operator["args"]
     assert serve["args"][0] == "serve" and "--in-cluster" in serve["args"]
+    # the Service reaches both containers' ports; the NetworkPolicy admits only those two
+    docs = documents(rendered["namespaced"])
+    service = next(d for d in docs if d["kind"] == "Service")
+    assert {(p["name"], p["targetPort"]) for p in service["spec"]["ports"]} == {("http", "http"), ("metrics", "metrics")}
+    policy = next(d for d in docs if d["kind"] == "NetworkPolicy")["spec"]
+    assert policy["policyTypes"] == ["Ingress", "Egress"]
+    assert [p["port"] for rule in policy["ingress"] for p in rule["ports"]] == ["http", "metrics"]
+    assert {p["port"] for rule in policy["egress"] for p in rule["ports"]} == {53, 443, 6443}
     wide = next(d for d in documents(rendered["cluster-wide"]) if d["kind"] == "Deployment")
     assert not [a for a in wide["spec"]["template"]["spec"]["containers"][0]["args"] if a.startswith("--namespace")]
 

@@ -17,7 +17,7 @@ from typing import Any
 import helm_python
 import httpx
 import pytest
-from deploykit import CHART, documents, specmerge_render
+from deploykit import CHART, documents
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
