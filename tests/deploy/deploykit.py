@@ -56,8 +56,11 @@ def documents(stream: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(stream) if d]
 
 
-def rules_of(docs: Iterable[Mapping[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [rule for d in docs if d["kind"] == kind for rule in d.get("rules") or []]
+def rules_of(docs: Iterable[Mapping[str, Any]], *kinds: str, namespace: str | None = None) -> list[dict[str, Any]]:
+    """The rules of every Role/ClusterRole of ``kinds`` (Roles only in ``namespace`` when given)."""
+    return [rule for d in docs if d["kind"] in kinds
+            and (namespace is None or d["kind"] == "ClusterRole" or d["metadata"].get("namespace") == namespace)
+            for rule in d.get("rules") or []]
 
 
 def grants(rules: Iterable[Mapping[str, Any]]) -> set[tuple[str, str, str]]:

@@ -59,7 +59,7 @@ def test_specmerge_render_equals_helm_template(helm_cli: Path, rendered: dict[st
     assert without_generated_token(ours) == without_generated_token(theirs)
     kinds = sorted(d["kind"] for d in documents(ours))
     expected = ["Deployment", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Service", "ServiceAccount"]
-    expected += ["ClusterRole", "ClusterRoleBinding"] if mode == "cluster-wide" else ["Role", "RoleBinding"]
+    expected += ["Role", "RoleBinding"] + (["ClusterRole", "ClusterRoleBinding"] if mode == "cluster-wide" else [])
     assert kinds == sorted(expected)
 
 
@@ -132,16 +132,24 @@ def test_the_values_schema_rejects_bad_names_and_unknown_keys(flags: list[str], 
 def test_rbac_grants_what_the_operator_tests_grant_in_both_modes(rendered: dict[str, str]) -> None:
     needed = grants(r.to_dict() | {"apiGroups": [g for g in r.api_groups if g != INCUMBENT_GROUP]} for r in RULES)
     assert len(needed) > 40
-    for mode, kind in (("namespaced", "Role"), ("cluster-wide", "ClusterRole")):
-        rules = rules_of(documents(rendered[mode]), kind)
+    for mode in ("namespaced", "cluster-wide"):
+        rules = rules_of(documents(rendered[mode]), "Role", "ClusterRole", namespace=NAMESPACE)
         assert needed <= grants(rules), f"{mode}: missing {sorted(needed - grants(rules))}"
         assert not [r for r in rules if "*" in r["verbs"] or "*" in r["resources"] or "*" in r["apiGroups"]]
+    # Leases (leader election) only in the release namespace, also in cluster-wide mode
+    wide = documents(rendered["cluster-wide"])
+    assert not [r for r in rules_of(wide, "ClusterRole") if "coordination.k8s.io" in r["apiGroups"]]
+    assert rules_of(wide, "Role") == [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
+                                       "verbs": ["get", "create", "update"]}]
 
 
 def test_namespaced_mode_has_one_role_per_managed_namespace() -> None:
     docs = documents(specmerge_render("sm", NAMESPACE, "--set", "rbac.namespaces={team-a,specmerge-system}"))
     roles = sorted((d["kind"], d["metadata"]["namespace"]) for d in docs if d["kind"] in ("Role", "RoleBinding"))
     assert roles == [("Role", NAMESPACE), ("Role", "team-a"), ("RoleBinding", NAMESPACE), ("RoleBinding", "team-a")]
+    leases = ("coordination.k8s.io", "leases", "update")
+    assert leases in grants(rules_of(docs, "Role", namespace=NAMESPACE))
+    assert leases not in grants(rules_of(docs, "Role", namespace="team-a"))
     operator = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]
     assert [a for a in operator["args"] if a.startswith("--namespace")] == [f"--namespace={NAMESPACE}", "--namespace=team-a"]
 

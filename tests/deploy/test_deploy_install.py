@@ -91,7 +91,7 @@ def test_cluster_wide_mode_installs_a_cluster_role_and_no_roles(kube) -> None:  
     home = kube.namespace("smw")
     manifest = helm_install(kube, home, {"rbac": {"clusterWide": True}})
     kinds = sorted(d["kind"] for d in manifest)
-    assert "ClusterRole" in kinds and "ClusterRoleBinding" in kinds and "Role" not in kinds
+    assert kinds.count("ClusterRole") == kinds.count("ClusterRoleBinding") == kinds.count("Role") == 1
     assert all(_exists(kube, d) for d in manifest)
     binding = next(d for d in manifest if d["kind"] == "ClusterRoleBinding")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": FULLNAME, "namespace": home}]
@@ -101,6 +101,8 @@ def test_cluster_wide_mode_installs_a_cluster_role_and_no_roles(kube) -> None:  
     for group, resource, verb in ((GROUP, PLURAL, "watch"), ("", "secrets", "create"), ("apps", "deployments", "patch")):
         wait_for(lambda: _allowed(kube, user, group, resource, verb, elsewhere), 15, f"{verb} {resource} in {elsewhere}")
     assert not _allowed(kube, user, "", "nodes", "list", None)
+    assert _allowed(kube, user, "coordination.k8s.io", "leases", "update", home)
+    assert not _allowed(kube, user, "coordination.k8s.io", "leases", "update", elsewhere)
     assert not _allowed(kube, user, "rbac.authorization.k8s.io", "clusterroles", "create", None)
 
 

@@ -50,10 +50,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/*
 The operator's rules (and the service's: it reads CRs and writes <name>-spec-user Secrets).
-One list for the namespaced Role and the cluster-wide ClusterRole. Why each is needed:
+One list for each namespaced Role and for the cluster-wide ClusterRole. Why each is needed:
 - the CR and its status: watch CRs, report status, keep the uninstall finalizer;
 - events.k8s.io events: Installed/Upgraded/Failed events on the CR;
-- coordination.k8s.io leases: leader election (one writer among the replicas);
+- (specmerge.leaseRules, the release namespace only) coordination.k8s.io leases: leader
+  election, one writer among the replicas;
 - secrets: the instance layout (<name>-spec-user, -spec-active, -latest-cached-release) AND
   Helm's release storage (sh.helm.release.v1.<release>.v<N>, found by listing with the
   label selector owner=helm,name=<release>). Helm creates, lists and deletes revisions whose
@@ -73,9 +74,6 @@ One list for the namespaced Role and the cluster-wide ClusterRole. Why each is n
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create]
-- apiGroups: [coordination.k8s.io]
-  resources: [leases]
-  verbs: [get, create, update]
 - apiGroups: [""]
   resources: [secrets, configmaps, services, serviceaccounts]
   verbs: [get, list, watch, create, update, patch, delete]
@@ -115,4 +113,11 @@ readOnlyRootFilesystem: true
 runAsNonRoot: true
 capabilities:
   drop: [ALL]
+{{- end -}}
+
+{{/* Leader election: the Lease lives in the release namespace (--lease-namespace), in both modes. */}}
+{{- define "specmerge.leaseRules" -}}
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [get, create, update]
 {{- end -}}
