@@ -143,6 +143,16 @@ def test_rbac_grants_what_the_operator_tests_grant_in_both_modes(rendered: dict[
                                        "verbs": ["get", "create", "update"]}]
 
 
+def test_kube_auth_binds_the_account_to_auth_delegator_only_when_asked(rendered: dict[str, str]) -> None:
+    docs = documents(specmerge_render("sm", NAMESPACE, "--set", "serve.kubeAuth=true"))
+    binding = next(d for d in docs if d["kind"] == "ClusterRoleBinding")
+    assert binding["roleRef"]["name"] == "system:auth-delegator"
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "sm-specmerge", "namespace": NAMESPACE}]
+    serve = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][1]
+    assert "--kube-auth" in serve["args"]
+    assert "ClusterRoleBinding" not in [d["kind"] for d in documents(rendered["namespaced"])]
+
+
 def test_namespaced_mode_has_one_role_per_managed_namespace() -> None:
     docs = documents(specmerge_render("sm", NAMESPACE, "--set", "rbac.namespaces={team-a,specmerge-system}"))
     roles = sorted((d["kind"], d["metadata"]["namespace"]) for d in docs if d["kind"] in ("Role", "RoleBinding"))

@@ -89,11 +89,11 @@ def test_installs_with_the_sdk_and_every_object_exists(kube, namespaced: Install
 
 def test_cluster_wide_mode_installs_a_cluster_role_and_no_roles(kube) -> None:  # type: ignore[no-untyped-def]
     home = kube.namespace("smw")
-    manifest = helm_install(kube, home, {"rbac": {"clusterWide": True}})
+    manifest = helm_install(kube, home, {"rbac": {"clusterWide": True}, "serve": {"kubeAuth": True}})
     kinds = sorted(d["kind"] for d in manifest)
-    assert kinds.count("ClusterRole") == kinds.count("ClusterRoleBinding") == kinds.count("Role") == 1
+    assert kinds.count("ClusterRole") == kinds.count("Role") == 1 and kinds.count("ClusterRoleBinding") == 2
     assert all(_exists(kube, d) for d in manifest)
-    binding = next(d for d in manifest if d["kind"] == "ClusterRoleBinding")
+    binding = next(d for d in manifest if d["kind"] == "ClusterRoleBinding" and d["roleRef"]["name"] != "system:auth-delegator")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": FULLNAME, "namespace": home}]
     # the apiserver's RBAC: the account may manage instances and Secrets in any namespace
     elsewhere = kube.namespace("any")
@@ -101,6 +101,9 @@ def test_cluster_wide_mode_installs_a_cluster_role_and_no_roles(kube) -> None:  
     for group, resource, verb in ((GROUP, PLURAL, "watch"), ("", "secrets", "create"), ("apps", "deployments", "patch")):
         wait_for(lambda: _allowed(kube, user, group, resource, verb, elsewhere), 15, f"{verb} {resource} in {elsewhere}")
     assert not _allowed(kube, user, "", "nodes", "list", None)
+    # serve.kubeAuth: serve may review callers' tokens and permissions
+    wait_for(lambda: _allowed(kube, user, "authentication.k8s.io", "tokenreviews", "create", None), 15, "auth-delegator")
+    assert _allowed(kube, user, "authorization.k8s.io", "subjectaccessreviews", "create", None)
     assert _allowed(kube, user, "coordination.k8s.io", "leases", "update", home)
     assert not _allowed(kube, user, "coordination.k8s.io", "leases", "update", elsewhere)
     assert not _allowed(kube, user, "rbac.authorization.k8s.io", "clusterroles", "create", None)
