@@ -87,7 +87,7 @@ def test_installs_with_the_sdk_and_every_object_exists(kube, namespaced: Install
     assert _token(kube, home) == token
 
 
-def test_cluster_wide_mode_installs_a_cluster_role_and_no_roles(kube) -> None:  # type: ignore[no-untyped-def]
+def test_cluster_wide_mode_installs_a_cluster_role_and_a_lease_role_at_home(kube) -> None:  # type: ignore[no-untyped-def]
     home = kube.namespace("smw")
     manifest = helm_install(kube, home, {"rbac": {"clusterWide": True}, "serve": {"kubeAuth": True}})
     kinds = sorted(d["kind"] for d in manifest)
