@@ -28,6 +28,7 @@ from operatorkit import (
     SPECMERGE,
     create_cr,
     helm_revisions,
+    install_crd,
     ready,
     secret_json,
     start_channel_server,
@@ -59,6 +60,14 @@ def helm_install(kube: Any, namespace: str, values: dict[str, Any]) -> list[dict
 
 @pytest.fixture(scope="module")
 def namespaced(kube) -> Installed:  # type: ignore[no-untyped-def]
+    # The session shares one apiserver: an earlier test may have left a CRD of this name in another
+    # shape, which Helm refuses (see the last test). Ours is what a user who met that has put back.
+    try:
+        kube.apiextensions_v1.read_custom_resource_definition(f"{PLURAL}.{GROUP}")
+        install_crd(kube)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
     home, extra = kube.namespace("sm"), kube.namespace("sm-team")
     return Installed(home, extra, helm_install(kube, home, {"rbac": {"namespaces": [extra]}}))
 
@@ -228,3 +237,18 @@ def test_namespaced_token_is_refused_another_namespaces_secret(kube, namespaced:
     outside = api.get(f"/v1/instances/{other}/demo/user-values")
     assert outside.status_code == 503 and "forbidden" in outside.text.lower(), outside.text
     assert "db" in [s.metadata.name for s in kube.core_v1.list_namespaced_secret(other).items]
+
+
+def test_helm_refuses_a_different_crd_of_the_same_name_until_it_is_replaced(kube, namespaced: Installed) -> None:  # type: ignore[no-untyped-def]
+    """Helm 4 applies crds/ server-side: the W&B v1 operator's CRD (same name, its own shape, another
+    field manager) is a conflict that stops the install; after replacing it with ours it installs."""
+    from cluster.test_apiserver import WANDB_CRD
+
+    kube.install_crd(WANDB_CRD)
+    try:
+        with pytest.raises(helm_python.HelmError) as refused:
+            helm_install(kube, kube.namespace("smc"), {})
+        assert "conflict" in str(refused.value) and f"{PLURAL}.{GROUP}" in str(refused.value)
+    finally:
+        install_crd(kube)  # what `kubectl replace -f deploy/crds/weightsandbiases.apps.wandb.com.yaml` does
+    assert [d["kind"] for d in helm_install(kube, kube.namespace("smc"), {}) if d["kind"] == "Deployment"] == ["Deployment"]
