@@ -10,6 +10,7 @@ from pathlib import Path
 
 import helm_python
 import pytest
+import yaml
 from deploykit import (
     CHART,
     CLUSTER_WIDE,
@@ -92,10 +93,14 @@ def test_one_pod_runs_the_operator_with_serve_beside_it_locked_down(rendered: di
     pod = deployment["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["containers"]] == ["operator", "serve"]
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["serviceAccountName"] == "sm-specmerge"
-    # the user the repository's Dockerfile creates and runs as
+    # the image's default tag is the package's version; its user the one the Dockerfile runs as
+    import tomllib
+
+    version = tomllib.loads((repo_root() / "pyproject.toml").read_text())["project"]["version"]
+    assert yaml.safe_load((CHART / "Chart.yaml").read_text())["appVersion"] == version
     assert f"USER {pod['securityContext']['runAsUser']}" in (repo_root() / "Dockerfile").read_text().splitlines()
     for c in pod["containers"]:
-        assert c["image"] == "ghcr.io/specmerge/specmerge:0.1.0"
+        assert c["image"] == f"ghcr.io/specmerge/specmerge:{version}"
         assert c["securityContext"]["readOnlyRootFilesystem"] is True
         assert c["securityContext"]["allowPrivilegeEscalation"] is False
         assert c["livenessProbe"]["httpGet"]["path"] == "/healthz" and c["readinessProbe"]["httpGet"]["path"] == "/readyz"
