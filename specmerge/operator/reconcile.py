@@ -307,7 +307,10 @@ class Reconciler:
         try:
             if release.previous_good is not None:
                 self.helm.rollback(namespace, name, release.previous_good, scrub)
-                mem.known = ReleaseState(name, release.revision + 1, "deployed", None, release.previous_good)
+                # Helm's rollback copies the target's labels, our digest among them: remembering it keeps a
+                # reconcile that runs before the informer shows the new revision from upgrading again
+                mem.known = ReleaseState(name, release.revision + 1, "deployed", release.previous_digest,
+                                         release.previous_good)
                 message = f"revision {release.revision} was {release.status}: rolled back to {release.previous_good}"
             else:
                 self.helm.uninstall(namespace, name, scrub)

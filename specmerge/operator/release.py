@@ -26,6 +26,7 @@ class ReleaseState:
     status: str
     digest: str | None
     previous_good: int | None  # rollback target: newest earlier revision that was deployed
+    previous_digest: str | None = None  # that revision's digest label (a rollback carries it over)
 
     @property
     def pending(self) -> bool:
@@ -56,8 +57,9 @@ def release_state(secrets: Iterable[dict[str, Any]], namespace: str, name: str) 
         return None
     revisions.sort()
     revision, status, digest = revisions[-1]
-    previous = [r for r, s, _ in revisions[:-1] if s in GOOD]
-    return ReleaseState(name, revision, status, digest, previous[-1] if previous else None)
+    previous = [(r, d) for r, s, d in revisions[:-1] if s in GOOD]
+    good, good_digest = previous[-1] if previous else (None, None)
+    return ReleaseState(name, revision, status, digest, good, good_digest)
 
 
 __all__ = ["ReleaseState", "release_state"]

@@ -73,6 +73,7 @@ def test_release_state_from_metadata() -> None:
     state = release_state(secrets, "ns", "demo")
     assert state is not None and (state.revision, state.status, state.digest, state.previous_good) == (
         3, "pending-upgrade", "d3", 2)
+    assert state.previous_digest == "d2"  # what a rollback to revision 2 will carry
     assert state.pending and not state.deployed
     assert release_state(secrets, "ns", "absent") is None
 
