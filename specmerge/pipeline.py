@@ -16,7 +16,17 @@ against :func:`specmerge.locations.repo_root`), the bundled ``charts/platform``.
 
 Errors: :class:`~specmerge.render.ChartRefError` / :class:`~specmerge.render.ChartSourceError`
 for a chart that cannot be had, :class:`~specmerge.render.TemplateError` for a template that
-fails to render (message scrubbed of the spec's secrets). Violations are data on the plan.
+fails to render (the masked render's message: it quotes placeholders, never secrets).
+Violations are data on the plan.
+
+Differential rendering (design.md §5): a valid spec is rendered from its masked values (each
+secret replaced by its keyed placeholder) for everything that is shown - render output,
+diffs, previews, errors - so whatever a template does to a secret (``b64enc``, ``toJson``,
+``urlquery``, ``sha256sum``, ``toYaml`` folding) it does to the placeholder. The real render
+(:attr:`Plan.manifests`) is made only when asked for (to apply, or to compare secret-derived
+fields by keyed hash); when there is no secret the two are one render. A template that
+refuses a placeholder (a ``required``/regex check) falls back to the real render, scrubbed
+as free text, and :meth:`Shown.note` says so.
 """
 
 from __future__ import annotations
@@ -28,16 +38,21 @@ from typing import Any, Protocol
 
 from .core import Effective, Layer, Redactor, Violation, compile_schema, merge, validate, yaml_layer
 from .core.merge import MergeWarning
+from .core.secrets import MIN_SCRUB_LEN
 from .locations import repo_root
 from .render import (
     ChartCache,
     ChartRef,
+    Document,
     LoadedChart,
     PathRef,
     RenderError,
     RenderOptions,
+    TemplateError,
+    documents,
     helm_values,
     load_chart,
+    mask_secrets,
     parse_chart_ref,
     render,
 )
@@ -75,10 +90,84 @@ class PlanInputs:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """What every output shows of a render (design.md §5): ``manifests`` rendered from the
+    masked values (each secret its placeholder), or - when a template refused a placeholder
+    (``fallback`` says which and why) - the real render, to be scrubbed as free text.
+    :meth:`documents` is the one way to turn it into what is printed."""
+
+    manifests: dict[str, str]
+    fallback: str | None = None
+
+    def documents(self, redactor: Redactor) -> list[Document]:
+        """The ``helm template`` documents to print: Secret data masked, and the fallback's
+        text scrubbed of the spec's secrets (a masked render has none to scrub)."""
+        return mask_secrets(documents(self.manifests), redactor, scrub=self.fallback is not None)
+
+    def note(self) -> str | None:
+        if self.fallback is None:
+            return None
+        return (f"{self.fallback}; these manifests come from the real values with secrets scrubbed from the text "
+                f"(secrets shorter than {MIN_SCRUB_LEN} characters or from the chart's defaults are not hidden)")
+
+
+class Rendering:
+    """The two renders of one valid spec (design.md §5), each made at most once, on demand:
+    :meth:`real` from the real values (only ever applied, never shown) and :meth:`shown`."""
+
+    def __init__(self, chart: LoadedChart, effective: Effective, options: RenderOptions,
+                 values: dict[str, Any] | None = None) -> None:
+        self.chart, self.effective, self.options = chart, effective, options
+        self.values = values if values is not None else helm_values(effective, chart.values)
+        self._real: dict[str, str] | None = None
+        self._shown: Shown | None = None
+        self._lock = threading.Lock()
+
+    def real(self) -> dict[str, str]:
+        """``{template: text}`` exactly as Helm renders the real values. Never print it."""
+        with self._lock:
+            if self._real is None:
+                self._real = render_effective(self.chart, self.effective, self.options, self.values)
+            return self._real
+
+    def shown(self, reveal: bool = False) -> Shown:
+        """What outputs show: the masked render (the real one when ``reveal``)."""
+        if reveal:
+            return Shown(self.real())
+        with self._lock:
+            if self._shown is None:
+                self._shown = self._render_masked()
+            return self._shown
+
+    def _render_masked(self) -> Shown:
+        masked = Redactor(self.chart.schema).mask_for_render(self.values)
+        if masked == self.values:  # no secret: the real render is the masked one
+            self._real = render_effective(self.chart, self.effective, self.options, self.values)
+            return Shown(self._real)
+        try:
+            return Shown(render(self.chart, masked, self.options, prevalidated=True))
+        except TemplateError as refused:
+            masked_error = refused  # its text quotes placeholders, never secrets
+        try:
+            self._real = render_effective(self.chart, self.effective, self.options, self.values)
+        except RenderError:
+            raise type(masked_error)(scrubber(self.chart, self.effective).scrub(str(masked_error))) from None
+        first = scrubber(self.chart, self.effective).scrub(str(masked_error).splitlines()[0])
+        return Shown(self._real, fallback=f"a template refused a secret's placeholder ({first})")
+
+
+def scrubber(chart: LoadedChart, effective: Effective) -> Redactor:
+    """A redactor primed with ``effective``'s secrets (the chart's own defaults are public)."""
+    redactor = Redactor(chart.schema)
+    redactor.learn(effective)
+    return redactor
+
+
+@dataclass(frozen=True)
 class Plan:
-    """The outcome of :func:`plan`. ``manifests`` is ``{template path: text}`` exactly as Helm
-    rendered it (unmasked: mask with :meth:`redactor` before output), or ``None`` when the
-    spec has violations or ``inputs.render`` was false."""
+    """The outcome of :func:`plan`. ``rendering`` holds the real and the masked render (see
+    :class:`Rendering`), or is ``None`` when the spec has violations or ``inputs.render``
+    was false."""
 
     inputs: PlanInputs
     chart_ref: ChartRef
@@ -88,7 +177,7 @@ class Plan:
     effective: Effective
     violations: tuple[Violation, ...]
     values: dict[str, Any] | None  # what Helm was given (see render.helm_values)
-    manifests: dict[str, str] | None
+    rendering: Rendering | None = None
 
     @property
     def ok(self) -> bool:
@@ -102,6 +191,15 @@ class Plan:
     def chart_digest(self) -> str:
         return self.chart.digest
 
+    @property
+    def manifests(self) -> dict[str, str] | None:
+        """The real render (what is applied): never print it, print :meth:`shown`."""
+        return self.rendering.real() if self.rendering is not None else None
+
+    def shown(self, reveal: bool = False) -> Shown | None:
+        """What outputs show of the render (see :class:`Shown`)."""
+        return self.rendering.shown(reveal) if self.rendering is not None else None
+
     def redactor(self, reveal: bool = False) -> Redactor:
         """A redactor for this plan's output: the chart schema's annotations plus key names,
         primed with the effective spec's sensitive values so free text can be scrubbed."""
@@ -110,22 +208,27 @@ class Plan:
     def masked(self, reveal: bool = False) -> tuple[Redactor, dict[str, Any]]:
         """:meth:`redactor` and the effective spec it masked (masking is what primes it)."""
         r = Redactor(self.chart.schema, reveal=reveal)
-        return r, r.mask(self.effective.full)
+        masked = r.mask(self.effective.full)
+        r.learn(self.effective)  # marks the chart's defaults public
+        return r, masked
 
 
 def render_effective(
     chart: LoadedChart, effective: Effective, options: RenderOptions, values: dict[str, Any] | None = None
 ) -> dict[str, str]:
     """Render a valid effective spec with Helm's engine (``values``: its :func:`helm_values`,
-    when the caller has them). A template error's text - a ``fail``/``required`` message can
-    quote a value - is scrubbed of the spec's secrets: the one place every renderer goes."""
+    when the caller has them): the real render. A template error's text - a ``fail`` or
+    ``required`` message can quote a value - is scrubbed of the spec's secrets."""
     try:
         return render(chart, values if values is not None else helm_values(effective, chart.values), options,
                       prevalidated=True)
     except RenderError as exc:
-        redactor = Redactor(chart.schema)
-        redactor.learn(effective.full)
-        raise type(exc)(redactor.scrub(str(exc))) from None
+        raise type(exc)(scrubber(chart, effective).scrub(str(exc))) from None
+
+
+def render_shown(chart: LoadedChart, effective: Effective, options: RenderOptions, reveal: bool = False) -> Shown:
+    """The render any output shows (design.md §5), made without the real one when it can be."""
+    return Rendering(chart, effective, options).shown(reveal)
 
 
 def bundled_chart_ref() -> PathRef:
@@ -199,8 +302,9 @@ def plan(inputs: PlanInputs) -> Plan:
     layers = gather_layers(inputs, chart)
     effective = merge(layers)
     violations = _violations(effective, chart.schema)
-    values = manifests = None
+    values = rendering = None
     if inputs.render and not violations:
         values = helm_values(effective, chart.values)
-        manifests = render_effective(chart, effective, inputs.options, values)
-    return Plan(inputs, ref, chart, inputs.channel, layers, effective, violations, values, manifests)
+        rendering = Rendering(chart, effective, inputs.options, values)
+        rendering.shown()  # a template error is raised here, masked
+    return Plan(inputs, ref, chart, inputs.channel, layers, effective, violations, values, rendering)

@@ -28,7 +28,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ..core import Effective, Redactor
 from ..core.paths import Path as VPath
 from ..pipeline import Plan, plan
-from ..render import RenderError, documents, load_chart, mask_secrets, to_stream, write_tree
+from ..render import RenderError, documents, load_chart, to_stream, write_tree
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
 from .inputs import NO_CHANNEL, ChartName, ChartOpt, ChartVersion, InputFlags, chart_ref_from_cli, cr_layer, with_input_flags
 from .options import ShowSecrets
@@ -68,9 +68,20 @@ def annotated_values(effective: Effective, redactor: Redactor) -> str:
 
 
 def kube_findings(p: Plan, kube_version: str) -> list[str]:
+    """``--strict`` findings on what is shown (the masked render, so no finding can quote a
+    secret), plus a count of findings only the real render has (in fields derived from a
+    secret: not described, they would quote it)."""
     from ..render.kube import check_documents
 
-    return check_documents(documents(p.manifests or {}), kube_version, p.redactor())
+    shown, redactor = p.shown(), p.redactor()
+    if shown is None:
+        return []
+    found = check_documents(documents(shown.manifests), kube_version, redactor)
+    if shown.manifests is not p.manifests:
+        hidden = len(check_documents(documents(p.manifests or {}), kube_version, redactor)) - len(found)
+        if hidden > 0:
+            found.append(f"{hidden} more finding(s) in fields derived from secrets (not shown: they would quote them)")
+    return found
 
 
 def _report_violations(p: Plan) -> None:
@@ -121,6 +132,8 @@ def render_command(
     redactor = p.redactor(reveal=show_secrets)
     for w in p.warnings:
         print(f"warning: {redactor.scrub(w.message())}", file=sys.stderr)
+    for message in redactor.weak_warnings():
+        print(f"warning: {message}", file=sys.stderr)
     if show_values:
         sys.stdout.write(annotated_values(p.effective, redactor))
     if not p.ok:
@@ -128,8 +141,11 @@ def render_command(
         raise typer.Exit(EXIT_FINDINGS)
     if show_values:
         raise typer.Exit(EXIT_OK)
-    docs = documents(p.manifests or {})
-    shown = mask_secrets(docs, redactor)
+    rendered = p.shown(reveal=show_secrets)
+    assert rendered is not None  # a valid plan asked to render has its render
+    if rendered.fallback is not None:
+        print(f"note: {rendered.note()}", file=sys.stderr)
+    shown = rendered.documents(redactor)
     if output_dir is not None:
         for written in write_tree(shown, output_dir):
             print(f"wrote {written}", file=sys.stderr)

@@ -17,8 +17,10 @@ trimmed to one newline: byte for byte ``helm template``'s output
 Namespaces, CRDs, ServiceAccounts and Secrets before what uses them.
 
 :func:`mask_secrets` is the one place rendered output is masked: every value under a
-``Secret``'s ``data``/``stringData`` becomes ``<redacted sha256:…>``, and every other
-document is scrubbed of the sensitive strings the redactor learned from the values. A
+``Secret``'s ``data``/``stringData`` becomes ``<redacted hmac:…>``. The render it is given
+is normally made from masked values (:class:`specmerge.pipeline.Shown`); only the fallback
+real render of a template that refused a placeholder is also scrubbed, as free text, of
+the sensitive strings the redactor learned from the values. A
 Secret keeps the chart's own text except for its ``data``/``stringData`` blocks, which are
 rewritten; the result is parsed back and must equal the masked object, else (flow style,
 odd indentation) the whole document is re-serialised instead. Either way no byte of the
@@ -221,8 +223,14 @@ def _mask_secret_data(obj: Any, secret: bool = False) -> bool:
     return found
 
 
-def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]:
-    """``docs`` with Secret data redacted and other text scrubbed; identity when revealing.
+def _same(text: str) -> str:
+    return text
+
+
+def mask_secrets(docs: Iterable[Document], redactor: Redactor, *, scrub: bool = True) -> list[Document]:
+    """``docs`` with Secret data redacted and (``scrub``) other text scrubbed of the values'
+    secrets; identity when revealing. A render of masked values holds no secret to scrub
+    (``scrub=False``: its text is left exactly as rendered).
 
     Any document whose kind is a Secret or a list, or that mentions ``Secret``, is parsed
     (as Helm reads YAML), so a Secret is found however it is spelled (quoted or escaped kind,
@@ -237,6 +245,7 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
     if redactor.reveal:
         return list(docs)
     docs = list(docs)
+    clean = redactor.scrub if scrub else _same
     # the kind is read by _head, which parses what a plain "kind:" line does not settle (escapes, JSON)
     kinds = [doc.kind if doc.kind is not None else _head(doc.text)[0] for doc in docs]
     secret_templates = {doc.template for doc, kind in zip(docs, kinds) if kind in _SECRET_HOLDERS}
@@ -244,7 +253,7 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
     for doc in docs:
         in_secret_template = doc.template in secret_templates
         if not in_secret_template and "Secret" not in doc.text:
-            out.append(replace(doc, text=redactor.scrub(doc.text)))
+            out.append(replace(doc, text=clean(doc.text)))
             continue
         try:
             obj = _load(doc.text)
@@ -255,11 +264,11 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
                                          f"({redact(doc.text)})"))
             continue
         if not _mask_secret_data(obj, secret=in_secret_template):
-            out.append(replace(doc, text=redactor.scrub(doc.text)))
+            out.append(replace(doc, text=clean(doc.text)))
             continue
         edited = _edited_secret(doc.text, obj) if isinstance(obj, dict) else None
         # the rest (annotations, a ConfigMap beside the Secret in a List) may quote a value too
-        out.append(replace(doc, text=redactor.scrub(edited or to_yaml(obj).rstrip("\n"))))
+        out.append(replace(doc, text=clean(edited or to_yaml(obj).rstrip("\n"))))
     return out
 
 
