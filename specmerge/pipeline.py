@@ -31,6 +31,7 @@ as free text, and :meth:`Shown.note` says so.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ from typing import Any, Protocol
 
 from .core import Effective, Layer, Redactor, Violation, compile_schema, merge, validate, yaml_layer
 from .core.merge import MergeWarning
+from .core.paths import Path as VPath
+from .core.paths import get_at, to_dotted
 from .core.secrets import MIN_SCRUB_LEN
 from .locations import repo_root
 from .render import (
@@ -105,10 +108,12 @@ class Shown:
         return mask_secrets(documents(self.manifests), redactor, scrub=self.fallback is not None)
 
     def note(self) -> str | None:
+        """What a fallback render shows differently (``None``: nothing)."""
         if self.fallback is None:
             return None
-        return (f"{self.fallback}; these manifests come from the real values with secrets scrubbed from the text "
-                f"(secrets shorter than {MIN_SCRUB_LEN} characters or from the chart's defaults are not hidden)")
+        return (f"{self.fallback}; only that value was rendered as it is, and it is scrubbed from the text, "
+                f"which cannot follow every transform a template applies (values shorter than {MIN_SCRUB_LEN} "
+                f"characters or from the chart's defaults are not scrubbed)")
 
 
 class Rendering:
@@ -148,12 +153,57 @@ class Rendering:
             return Shown(render(self.chart, masked, self.options, prevalidated=True))
         except TemplateError as refused:
             masked_error = refused  # its text quotes placeholders, never secrets
+        scrub = scrubber(self.chart, self.effective)
         try:
             self._real = render_effective(self.chart, self.effective, self.options, self.values)
         except RenderError:
-            raise type(masked_error)(scrubber(self.chart, self.effective).scrub(str(masked_error))) from None
-        first = scrubber(self.chart, self.effective).scrub(str(masked_error).splitlines()[0])
-        return Shown(self._real, fallback=f"a template refused a secret's placeholder ({first})")
+            raise type(masked_error)(scrub.scrub(str(masked_error))) from None
+        needed, manifests = self._refused(masked)
+        first = scrub.scrub(str(masked_error).splitlines()[0])
+        where = ", ".join(to_dotted(p) for p in needed) if needed else "every secret"
+        return Shown(manifests, fallback=f"a template refused the placeholder of {where} ({first})")
+
+    def _refused(self, masked: dict[str, Any]) -> tuple[list[VPath], dict[str, str]]:
+        """The fewest secrets (greedily) that must be rendered as they are for the render to
+        succeed, and that render: every other secret stays a placeholder. Up to
+        :data:`FALLBACK_SEARCH` secrets are tried one by one; beyond, all are real."""
+        assert self._real is not None
+        paths = differing_leaves(self.values, masked)
+        if len(paths) > FALLBACK_SEARCH:
+            return [], self._real
+        needed, best = list(paths), self._real
+        for path in paths:
+            trial = [p for p in needed if p != path]
+            try:
+                best = render(self.chart, with_values_at(masked, self.values, trial), self.options, prevalidated=True)
+            except TemplateError:
+                continue
+            needed = trial
+        return needed, best
+
+
+#: How many secrets a fallback render tries to keep masked one by one (each try is a render).
+FALLBACK_SEARCH = 32
+
+
+def differing_leaves(a: Any, b: Any, path: VPath = ()) -> list[VPath]:
+    """The paths where two trees of the same shape differ (maps and lists walked)."""
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return [p for k in a for p in differing_leaves(a[k], b[k], path + (k,))]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [p for i, (x, y) in enumerate(zip(a, b)) for p in differing_leaves(x, y, path + (i,))]
+    return [] if a == b else [path]
+
+
+def with_values_at(tree: Any, source: Any, paths: list[VPath]) -> Any:
+    """A copy of ``tree`` with ``source``'s values at ``paths``."""
+    out = copy.deepcopy(tree)
+    for path in paths:
+        node = out
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = get_at(source, path)
+    return out
 
 
 def scrubber(chart: LoadedChart, effective: Effective) -> Redactor:
