@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import io
+import json
+import re
 import sys
 from pathlib import Path
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..core import Effective, Redactor
+from ..core.dump import to_yaml
 from ..core.paths import Path as VPath
 from ..pipeline import Plan, plan
 from ..render import RenderError, documents, load_chart, to_stream, write_tree
@@ -161,6 +164,40 @@ def render_command(
     raise typer.Exit(EXIT_OK)
 
 
+def masked_values_text(text: str, redactor: Redactor) -> str:
+    """A values.yaml with each sensitive string or number replaced by its placeholder in the
+    text itself (comments, quoting and layout kept; empty strings, booleans and nulls stay):
+    ``text`` unchanged when it holds no secret, so it stays ``helm show values``."""
+    doc = YAML().load(text)
+    edits: dict[int, list[tuple[int, str, str, bool]]] = {}  # line -> (column, old scalar, placeholder, in flow)
+
+    def walk(node: Any, path: VPath) -> None:
+        pairs = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) if isinstance(node, list) else []
+        for k, v in pairs:
+            here = path + (k,)
+            if isinstance(v, (dict, list)):
+                walk(v, here)
+                continue
+            masked = redactor.mask_for_render(v, here)
+            if masked != v:
+                line, col = node.lc.value(k) if isinstance(node, dict) else node.lc.item(k)
+                edits.setdefault(line, []).append((col, str(v), str(masked), bool(node.fa.flow_style())))
+
+    walk(doc, ())
+    lines = text.splitlines(keepends=True)
+    for line, found in edits.items():
+        for col, old, new, flow in sorted(found, reverse=True):
+            rest = lines[line][col:]
+            quote = rest[:1] if rest[:1] in "'\"" else ""
+            plain = re.split(r" #|[,\]}]" if flow else " #", rest)[0].rstrip("\r\n ")
+            end = rest.find(quote, 1) + 1 if quote else len(plain)
+            token = rest[:end]
+            if end <= 0 or token.strip(quote).replace("''", "'") != old:  # not a one-line scalar we can edit
+                return to_yaml(redactor.mask_for_render(json.loads(json.dumps(doc, default=str))))
+            lines[line] = lines[line][:col] + quote + new + quote + rest[end:]
+    return "".join(lines)
+
+
 @handles_errors
 @render_errors
 def show_values_command(
@@ -168,18 +205,19 @@ def show_values_command(
     chart_name: ChartName = None,
     chart_version: ChartVersion = None,
     airgapped: Annotated[bool, typer.Option("--airgapped", help="Remote charts only from the cache.")] = False,
+    show_secrets: ShowSecrets = False,
 ) -> None:
-    """Print the chart's default values.yaml, like `helm show values` (default: the bundled chart)."""
+    """Print the chart's default values.yaml, like `helm show values` (default: the bundled
+    chart), its default secrets masked unless --show-secrets."""
     from ..pipeline import bundled_chart_ref
 
     ref = chart_ref_from_cli(chart, chart_name, chart_version) or bundled_chart_ref()
     loaded = load_chart(ref, offline=airgapped)
+    redactor = Redactor(loaded.schema, reveal=show_secrets)
     if loaded.values_text is not None:
-        sys.stdout.write(loaded.values_text)
+        sys.stdout.write(loaded.values_text if show_secrets else masked_values_text(loaded.values_text, redactor))
     else:
-        from ..core.dump import to_yaml
-
-        sys.stdout.write(to_yaml(dict(loaded.values)))
+        sys.stdout.write(to_yaml(redactor.mask(dict(loaded.values))))
     raise typer.Exit(EXIT_OK)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path as FsPath
 from typing import Any
@@ -31,7 +32,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from .layer import Layer, Position, Positions
 from .merge import type_name
 from .paths import Path, to_dotted, to_pointer
-from .secrets import spellings
+from .secrets import scrub_tokens
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 256
@@ -166,10 +167,15 @@ def _plain(source: str, root: Any, text: str | None) -> dict[str, Any]:
     return copy(root)
 
 
+#: A tag or alias name in a parser's message: it is written where a value goes (``password:
+#: !Hunter2``), so it is never echoed.
+_NAMED = re.compile(r"""((?:the )?(?:tag|alias))\s+(?:'[^']*'|"[^"]*"|\S+)""")
+
+
 def _yaml_error(source: str, exc: YAMLError) -> LayerInputError:
     if isinstance(exc, MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or str(exc)
+        problem = _NAMED.sub(r"\1 (name not shown: it stands where a value, maybe a secret, goes)", exc.problem or str(exc))
         context = f" ({exc.context})" if exc.context else ""
         if "DuplicateKey" in type(exc).__name__:
             first = exc.context_mark
@@ -340,10 +346,7 @@ def _keys_of(kind: str, expressions: Sequence[str]) -> str:
 def _without_values(detail: str, kind: str, expressions: Sequence[str]) -> str:
     """A parser's message with every value of the flags - in any spelling a message may use
     (Go quotes strings with escapes) - replaced by ``<value>``."""
-    spelled = {s for expr in expressions for _, v in _pairs(kind, expr) if v for s in spellings(v) if s}
-    for text in sorted(spelled, key=len, reverse=True):
-        detail = detail.replace(text, "<value>")
-    return detail
+    return scrub_tokens(detail, [v for expr in expressions for _, v in _pairs(kind, expr) if v], "<value>")
 
 
 def _split_unescaped(expr: str) -> list[str]:
