@@ -1,0 +1,183 @@
+"""What counts as a secret (design.md §5) and how it is spelled: the extended key list, the
+env-list and URL rules, the schema walk's gaps, keyed placeholders and ETags, and free-text
+scrubbing that leaves chart defaults and short words alone (issue 13, items 3, 4 and 8)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from specmerge.core import Layer, Redactor, is_sensitive_key, merge, redact, use_key_source
+from specmerge.core.secrets import MIN_SCRUB_LEN, mask_url, resolve_ref, scrub_tokens, spellings
+from specmerge.keys import FileKey, RedactionKeyError
+
+PLACEHOLDER = re.compile(r"^<redacted hmac:[0-9a-f]{8}>$")
+
+
+@pytest.fixture
+def other_key():
+    """Placeholders under another installation's key; the suite's key afterwards."""
+    use_key_source(lambda: b"another-installation-key-0123456789")
+    yield
+    use_key_source(None)
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["passwd", "pwd", "dbPwd", "passphrase", "secrets", "tokens", "apiTokens", "credential", "credentials",
+     "privateKeyPem", "tls.key", "licenseKey", "licence", "mysql_password", "AWS_SECRET_ACCESS_KEY", "apiKeys"],
+)
+def test_extended_key_list_is_sensitive(key: str) -> None:
+    assert is_sensitive_key(key)
+
+
+@pytest.mark.parametrize(
+    "key", ["existingSecret", "imagePullSecrets", "secretName", "tokenTTL", "host", "keyring", "monkey", "passwordPolicy"]
+)
+def test_references_and_look_alikes_are_not(key: str) -> None:
+    assert not is_sensitive_key(key)
+
+
+def test_env_list_value_is_sensitive_by_its_name() -> None:
+    env = [{"name": "AWS_SECRET_ACCESS_KEY", "value": "wJalrXUtnFEMI/K7MDENG"}, {"name": "LOG_LEVEL", "value": "debug"}]
+    r = Redactor()
+    masked = r.mask({"app": {"extraEnv": env}})
+    assert masked["app"]["extraEnv"][0] == {"name": "AWS_SECRET_ACCESS_KEY", "value": redact("wJalrXUtnFEMI/K7MDENG")}
+    assert masked["app"]["extraEnv"][1] == {"name": "LOG_LEVEL", "value": "debug"}
+    assert r.is_sensitive(("app", "extraEnv", 0, "value")) and not r.is_sensitive(("app", "extraEnv", 1, "value"))
+    assert "wJalrXUtnFEMI" not in r.scrub("env AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG")
+
+
+def test_url_password_is_masked_and_only_it() -> None:
+    r = Redactor()
+    masked = r.mask({"cache": {"url": "redis://:pw-Hunter2-long@redis.svc:6379/0", "plain": "https://example.com/a:b@c"}})
+    assert masked["cache"]["url"] == f"redis://:{redact('pw-Hunter2-long')}@redis.svc:6379/0"
+    assert masked["cache"]["plain"] == "https://example.com/a:b@c"  # '@' after the path: no userinfo
+    assert mask_url("postgres://app:s3cr3t@db/x") == f"postgres://app:{redact('s3cr3t')}@db/x"
+    assert mask_url(masked["cache"]["url"]) == masked["cache"]["url"]  # a placeholder is not masked again
+    assert "pw-Hunter2-long" not in r.scrub("connect redis://:pw-Hunter2-long@redis.svc failed")
+
+
+SCHEMA_GAPS: dict[str, Any] = {
+    "$defs": {
+        "sealed": {"$anchor": "sealed", "writeOnly": True},
+        "a b": {"x-sensitive": True},
+        "legacy": {"$id": "#legacy", "writeOnly": True},
+    },
+    "properties": {
+        "both": {"properties": {"kx": {"type": "string"}}, "patternProperties": {"^k": {"writeOnly": True}}},
+        "tuple": {"type": "array", "items": [{"type": "string"}, {"writeOnly": True}], "additionalItems": {"x-sensitive": True}},
+        "prefix": {"type": "array", "prefixItems": [{"type": "string"}, {"writeOnly": True}]},
+        "anchored": {"$ref": "#sealed"},
+        "encoded": {"$ref": "#/$defs/a%20b"},
+        "legacy": {"$ref": "#legacy"},
+        "deps": {"dependencies": {"on": {"properties": {"pin": {"writeOnly": True}}}}},
+        "dependent": {"dependentSchemas": {"on": {"properties": {"pin": {"writeOnly": True}}}}},
+        "cond": {"if": {"properties": {"kind": {"const": "db"}}},
+                 "then": {"properties": {"pin": {"writeOnly": True}}},
+                 "else": {"properties": {"code": {"x-sensitive": True}}}},
+        "plain": {"type": "string"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "sensitive"),
+    [(("both", "kx"), True), (("both", "other"), False), (("tuple", 0), False), (("tuple", 1), True),
+     (("tuple", 5), True), (("prefix", 0), False), (("prefix", 1), True), (("anchored",), True),
+     (("encoded",), True), (("legacy",), True), (("deps", "pin"), True), (("dependent", "pin"), True),
+     (("cond", "pin"), True), (("cond", "code"), True), (("cond", "kind"), False), (("plain",), False)],
+)
+def test_schema_walk_follows_every_applicator(path: tuple, sensitive: bool) -> None:
+    assert Redactor(SCHEMA_GAPS)._walk(path) is sensitive
+
+
+def test_refs_that_point_nowhere_resolve_to_nothing() -> None:
+    assert resolve_ref(SCHEMA_GAPS, "#/$defs/missing") is None
+    assert resolve_ref(SCHEMA_GAPS, "#nowhere") is None
+    assert resolve_ref(SCHEMA_GAPS, "other.json#/x") is None
+    assert resolve_ref(SCHEMA_GAPS, "#/$defs/a%20b") == {"x-sensitive": True}
+    assert Redactor({"properties": {"x": {"$ref": "#/$defs/missing"}}})._walk(("x",)) is False
+
+
+def test_placeholders_are_keyed_per_installation(other_key: None) -> None:
+    """A reader with GET access cannot confirm a guess offline (issue 13 item 4)."""
+    guess = "Summer2024!"
+    ours = redact(guess)
+    unsalted = hashlib.sha256(json.dumps(guess).encode()).hexdigest()[:8]
+    assert PLACEHOLDER.match(ours) and unsalted not in ours
+    use_key_source(lambda: b"specmerge-test-suite-redaction-key-32")
+    assert redact(guess) != ours and PLACEHOLDER.match(redact(guess))
+
+
+def test_store_etags_are_keyed(other_key: None) -> None:
+    from specmerge.service.store import canonical, content_etag
+
+    doc = {"mysql": {"password": "Summer2024!"}}
+    unsalted = hashlib.sha256(canonical(doc)).hexdigest()[:32]
+    theirs = content_etag(doc)
+    assert unsalted not in theirs and theirs == content_etag(json.loads(json.dumps(doc)))
+    use_key_source(None)
+    assert content_etag(doc) != theirs
+
+
+def test_key_file_is_created_once_0600_and_refused_when_readable(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "redaction.key"
+    first = FileKey(path)()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(first) == 32
+    assert FileKey(path)() == first  # generated once, read after
+    os.chmod(path, 0o644)
+    with pytest.raises(RedactionKeyError, match="may be read by others"):
+        FileKey(path)()
+    path.write_bytes(b"short")
+    os.chmod(path, 0o600)
+    with pytest.raises(RedactionKeyError, match="shorter than 16 bytes"):
+        FileKey(path)()
+
+
+def test_chart_defaults_and_short_secrets_are_not_hunted_in_free_text() -> None:
+    """A chart whose default password is its own name: the word stays in every text; a
+    user's long secret is scrubbed; a short one is masked as a value and reported weak."""
+    chart = Layer("chart", "chart:leakyapp", {"auth": {"password": "leakyapp", "user": "admin"}, "image": "x/leakyapp:1"})
+    user = Layer("user", "file:u.yaml", {"db": {"password": "Zq8fK2rV9xLm"}, "cache": {"token": "abc12"}})
+    r = Redactor()
+    r.learn(merge([chart, user]))
+    text = "image x/leakyapp:1 failed; user password Zq8fK2rV9xLm; token abc12"
+    assert r.scrub(text) == f"image x/leakyapp:1 failed; user password {redact('Zq8fK2rV9xLm')}; token abc12"
+    assert r.weak() == ["cache.token"] and "shorter than 8" in r.weak_warnings()[0]
+    assert r.mask({"cache": {"token": "abc12"}}) == {"cache": {"token": redact("abc12")}}
+    assert MIN_SCRUB_LEN == 8
+
+
+def test_scrub_tokens_does_not_mangle_words() -> None:
+    """``--set`` errors: a one-letter value must not turn ``index`` into ``inde<value>``."""
+    assert scrub_tokens("index x out of range", ["x"], "<value>") == "index <value> out of range"
+    assert scrub_tokens('key "a.b": "p@ss"', ["p@ss"], "<value>") == 'key "a.b": "<value>"'
+
+
+def test_set_error_keeps_words_around_a_short_value() -> None:
+    from specmerge.core.loaders import _without_values
+
+    detail = "unable to parse key: index out of range near x"
+    assert _without_values(detail, "set", ["index=x"]) == "unable to parse key: index out of range near <value>"
+
+
+def test_spellings_cover_go_json_and_urlquery() -> None:
+    s = "P@ss&w<rd>1"
+    assert {"P@ss\\u0026w\\u003crd\\u003e1", "P%40ss%26w%3Crd%3E1"} <= spellings(s)
+
+
+@pytest.mark.parametrize("text", ["db:\n  password: !Hunter2Secret\n", "db:\n  password: !!python/name:Hunter2Secret\n"])
+def test_yaml_tag_names_are_not_echoed(text: str) -> None:
+    from specmerge.core import LayerInputError, yaml_layer
+
+    with pytest.raises(LayerInputError) as err:
+        yaml_layer("user", "file:v.yaml", text)
+    assert "Hunter2Secret" not in str(err.value) and "v.yaml:2" in str(err.value)
