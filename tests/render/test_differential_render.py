@@ -95,6 +95,7 @@ def test_template_error_quotes_the_placeholder_not_the_secret() -> None:
     assert out.exit_code == 2
     assert redact(secret) in out.stderr
     assert_hidden(out.stderr, secret)
+    assert secret.upper() not in out.stderr  # a transform no textual scrub could follow
 
 
 def test_a_template_refusing_a_placeholder_falls_back_for_that_secret_only() -> None:
