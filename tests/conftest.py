@@ -17,3 +17,9 @@ _KEY_FILE = os.path.join(_KEY_DIR, "redaction.key")
 with open(os.open(_KEY_FILE, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as _f:
     _f.write(b"specmerge-test-suite-redaction-key-32")
 os.environ["SPECMERGE_REDACTION_KEY_FILE"] = _KEY_FILE
+
+# Mutation runs (pyproject [tool.mutmut]) use `--hypothesis-profile=mutmut`: the same examples
+# for every mutant, so a mutant's verdict does not depend on the draw.
+from hypothesis import settings as _settings
+
+_settings.register_profile("mutmut", derandomize=True, database=None)
