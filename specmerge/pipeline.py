@@ -258,8 +258,8 @@ class Plan:
     def masked(self, reveal: bool = False) -> tuple[Redactor, dict[str, Any]]:
         """:meth:`redactor` and the effective spec it masked (masking is what primes it)."""
         r = Redactor(self.chart.schema, reveal=reveal)
-        masked = r.mask(self.effective.full)
-        r.learn(self.effective)  # marks the chart's defaults public
+        masked = r.mask(self.effective.full)  # masking primes the redactor
+        r.publish_chart(self.effective.layers)  # the chart's defaults are public
         return r, masked
 
 

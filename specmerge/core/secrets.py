@@ -182,15 +182,16 @@ _URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:)([^/?#\s]+
 
 
 def url_password(text: str) -> str | None:
-    """The password part of ``scheme://user:password@host...``, or ``None``."""
+    """The password part of ``scheme://user:password@host...``, or ``None``. (A placeholder
+    has a space, so a masked URL has no password to find: masking is idempotent.)"""
     m = _URL_PASSWORD.match(text)
-    return m.group(2) if m and not PLACEHOLDER.fullmatch(m.group(2)) else None
+    return m.group(2) if m else None
 
 
 def mask_url(text: str) -> str:
     """``text`` with a URL's password replaced by its placeholder (unchanged if none)."""
     m = _URL_PASSWORD.match(text)
-    if m is None or PLACEHOLDER.fullmatch(m.group(2)):
+    if m is None:
         return text
     return m.group(1) + redact(m.group(2)) + m.group(3) + text[m.end():]
 
@@ -272,6 +273,7 @@ _MEMO_PATHS = 20_000
 _MEMO_SCHEMAS = 16
 _MEMOS: dict[int, _Memo] = {}
 _MEMO_LOCK = threading.Lock()
+_PUBLIC: dict[tuple[int, int], tuple[Any, Any, frozenset[str]]] = {}  # see Redactor.publish
 
 
 def _memo(schema: Mapping[str, Any] | None) -> _Memo:
@@ -480,18 +482,31 @@ class Redactor:
         full, layers = getattr(tree, "full", None), getattr(tree, "layers", None)
         if full is not None and layers is not None:
             self.learn(full, base)
-            for layer in layers:
-                if getattr(layer, "name", None) == "chart":
-                    self.publish(layer.values)
+            self.publish_chart(layers)
             return
         self._walk_tree(tree, base, lambda v, p: self._note(v, p))
 
+    def publish_chart(self, layers: Iterable[Any]) -> None:
+        """Declare the sensitive strings of the ``chart`` layers' values public."""
+        for layer in layers:
+            if getattr(layer, "name", None) == "chart":
+                self.publish(layer.values)
+
     def publish(self, tree: Any) -> None:
-        """Declare the sensitive strings of ``tree`` public (a chart's own defaults)."""
-        probe = Redactor(self.schema)
-        probe.learn(tree)
-        self._public.update(probe._seen)
-        self._public.update(probe._short.values())
+        """Declare the sensitive strings of ``tree`` public (a chart's own defaults). A chart's
+        values object is shared and never mutated: its answer is kept per (values, schema)."""
+        key = (id(tree), id(self.schema))
+        with _MEMO_LOCK:
+            hit = _PUBLIC.get(key)
+        if hit is None or hit[0] is not tree or hit[1] is not self.schema:
+            probe = Redactor(self.schema)
+            probe.learn(tree)
+            hit = (tree, self.schema, frozenset(probe._seen | set(probe._short.values())))
+            with _MEMO_LOCK:
+                if len(_PUBLIC) >= _MEMO_SCHEMAS:
+                    _PUBLIC.clear()
+                _PUBLIC[key] = hit
+        self._public.update(hit[2])
 
     def weak(self) -> list[str]:
         """Dotted paths of sensitive values (not chart defaults) shorter than

@@ -181,3 +181,81 @@ def test_yaml_tag_names_are_not_echoed(text: str) -> None:
     with pytest.raises(LayerInputError) as err:
         yaml_layer("user", "file:v.yaml", text)
     assert "Hunter2Secret" not in str(err.value) and "v.yaml:2" in str(err.value)
+
+
+def test_pointer_steps_through_lists_and_digit_keys_and_stops_at_non_schemas() -> None:
+    schema = {"allOf": [{"writeOnly": True}], "$defs": {"0": {"x-sensitive": True}, "list": [1, 2], "s": "text"}}
+    assert resolve_ref(schema, "#/allOf/0") == {"writeOnly": True}
+    assert resolve_ref(schema, "#/$defs/0") == {"x-sensitive": True}  # a digit key of a map
+    assert resolve_ref(schema, "#/allOf/1") is None  # past the end of a list
+    assert resolve_ref(schema, "#/$defs/list") is None and resolve_ref(schema, "#/$defs/s") is None
+    assert resolve_ref(schema, "#") is schema and resolve_ref(schema, "#/") is schema
+    assert resolve_ref(schema, "#/$defs/a~1b") is None
+    assert resolve_ref({"$defs": {"a/b": {"writeOnly": True}, "~": {"x": 1}}}, "#/$defs/a~1b") == {"writeOnly": True}
+    assert resolve_ref({"$defs": {"~": {"x": 1}}}, "#/$defs/~0") == {"x": 1}
+
+
+def test_ids_name_subschemas_for_refs() -> None:
+    schema = {"$defs": {"item": {"$id": "https://example.com/item.json", "properties": {"k": {"writeOnly": True}}}},
+              "properties": {"a": {"$ref": "https://example.com/item.json"},
+                             "b": {"$ref": "https://example.com/item.json#/properties/k"},
+                             "c": {"$ref": "https://example.com/other.json"}}}
+    r = Redactor(schema)
+    assert r._walk(("a", "k")) and r._walk(("b",)) and not r._walk(("c",)) and not r._walk(("a", "j"))
+
+
+@pytest.mark.parametrize(
+    ("schema", "path", "sensitive"),
+    [({"items": [{"type": "string"}], "additionalItems": {"writeOnly": True}}, (1,), True),
+     ({"items": [{"type": "string"}, {"type": "string"}]}, (2,), False),
+     ({"unevaluatedItems": {"writeOnly": True}}, (0,), True),
+     ({"unevaluatedProperties": {"writeOnly": True}}, ("k",), True),
+     ({"properties": {"k": {}}, "unevaluatedProperties": {"writeOnly": True}}, ("k",), False),
+     ({"additionalProperties": {"writeOnly": True}, "patternProperties": {"^x": {}}}, ("xy",), False),
+     ({"additionalProperties": {"writeOnly": True}, "patternProperties": {"^x": {}}}, ("y",), True),
+     ({"patternProperties": {"(": {"writeOnly": True}}}, ("(",), False),  # a bad pattern matches nothing
+     ({"prefixItems": [{}], "items": {"writeOnly": True}}, (1,), True),
+     ({"prefixItems": [{}], "items": {"writeOnly": True}}, (0,), False),
+     ({"anyOf": [{"properties": {"k": {"x-sensitive": True}}}]}, ("k",), True),
+     ({"oneOf": [{"properties": {"k": {"writeOnly": False}}}]}, ("k",), False),
+     ({"$defs": {"d": {"$dynamicAnchor": "node", "writeOnly": True}}, "properties": {"k": {"$dynamicRef": "#node"}}},
+      ("k",), True)],
+)
+def test_schema_walk_edges(schema: dict, path: tuple, sensitive: bool) -> None:
+    assert Redactor(schema)._walk(path) is sensitive
+
+
+def test_masked_values_for_a_render_keep_shape_and_branches() -> None:
+    """What templates get in the masked render: each secret string or number its placeholder;
+    maps and lists keep their shape; empty strings, booleans and nulls stay (same branches)."""
+    r = Redactor({"properties": {"pin": {"writeOnly": True}}})
+    values = {"db": {"password": "Zq8fK2rV9xLm", "user": "app"}, "pin": 1234,
+              "credentials": {"list": ["a-secret", ""], "on": True, "none": None, "map": {"k": "v"}},
+              "apiToken": "", "url": "redis://:pw-Long-123@h", "env": [{"name": "DB_PASSWORD", "value": "Zq8-env-value"}]}
+    masked = r.mask_for_render(values)
+    assert masked == {
+        "db": {"password": redact("Zq8fK2rV9xLm"), "user": "app"}, "pin": redact(1234),
+        "credentials": {"list": [redact("a-secret"), ""], "on": True, "none": None, "map": {"k": redact("v")}},
+        "apiToken": "", "url": f"redis://:{redact('pw-Long-123')}@h",
+        "env": [{"name": "DB_PASSWORD", "value": redact("Zq8-env-value")}],
+    }
+    assert values["db"]["password"] == "Zq8fK2rV9xLm"  # the input is not touched
+    assert Redactor(reveal=True).mask_for_render({"password": "x"}) == {"password": redact("x")}  # reveal ignored
+    assert r.weak() == ["credentials.map.k", "pin"]  # the short non-empty secret texts
+    assert "Zq8fK2rV9xLm" not in r.scrub("pw Zq8fK2rV9xLm")
+
+
+def test_reveal_shows_values_but_still_learns_them() -> None:
+    r = Redactor(reveal=True)
+    assert r.mask({"password": "Zq8fK2rV9xLm", "url": "redis://:pw-Long-123@h"}) == \
+        {"password": "Zq8fK2rV9xLm", "url": "redis://:pw-Long-123@h"}
+    assert r.scrub("Zq8fK2rV9xLm") == "Zq8fK2rV9xLm"  # nothing is scrubbed when revealing
+    hidden = Redactor()
+    hidden.learn({"password": "Zq8fK2rV9xLm", "url": "redis://:pw-Long-123@h"})
+    assert hidden.scrub("a Zq8fK2rV9xLm b pw-Long-123") == f"a {redact('Zq8fK2rV9xLm')} b {redact('pw-Long-123')}"
+
+
+def test_mask_value_keeps_map_keys_and_nulls() -> None:
+    r = Redactor()
+    assert r.mask_value({"a": "x", "b": None, "c": [1]}) == {"a": redact("x"), "b": None, "c": redact([1])}
+    assert r.mask_value(None) is None and r.mask_value(False) == redact(False)
