@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir, list_embedded, read_licence_file
 from ..core import use_key_source
-from ..keys import SecretKey, beside_store
+from ..keys import KEY_FILE_ENV, FileKey, SecretKey, beside_store, default_key_path
 from ..render.sources import recheck_directories_after
 from .app import Service
 from .auth import Authenticator, KubeAuth, NoAuth, StaticTokenAuth
@@ -69,7 +69,8 @@ def build_service(settings: ServiceSettings) -> Service:
 
         kind = (settings.cr_group, settings.cr_version, settings.cr_plural)
         store = SecretStore(CoreV1Api(api), CustomObjectsApi(api), kind)
-        use_key_source(SecretKey(CoreV1Api(api), key_namespace(settings)))
+        explicit = os.environ.get(KEY_FILE_ENV)  # an operator's explicit key file wins
+        use_key_source(FileKey(default_key_path()) if explicit else SecretKey(CoreV1Api(api), key_namespace(settings)))
     else:
         store_dir = Path(settings.store_dir) if settings.store_dir else default_store_dir()
         store = DirectoryStore(store_dir)
