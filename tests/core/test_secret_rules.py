@@ -259,3 +259,41 @@ def test_mask_value_keeps_map_keys_and_nulls() -> None:
     r = Redactor()
     assert r.mask_value({"a": "x", "b": None, "c": [1]}) == {"a": redact("x"), "b": None, "c": redact([1])}
     assert r.mask_value(None) is None and r.mask_value(False) == redact(False)
+
+
+def test_placeholder_is_the_keyed_hmac_of_canonical_json() -> None:
+    import hmac
+
+    from specmerge.core.secrets import redaction_key
+
+    expected = hmac.new(redaction_key(), b'{"a":1,"b":[true,null]}', hashlib.sha256).hexdigest()[:8]
+    assert redact({"b": [True, None], "a": 1}) == f"<redacted hmac:{expected}>"
+
+
+def test_ids_with_a_trailing_hash_and_look_alikes() -> None:
+    schema = {"$defs": {"a": {"$id": "urn:item#", "writeOnly": True}, "b": {"$id": "urn:leX", "writeOnly": True}},
+              "properties": {"p": {"$ref": "urn:item"}, "q": {"$ref": "urn:le"}, "r": {"$ref": "urn:leX"}}}
+    r = Redactor(schema)
+    assert r._walk(("p",)) and not r._walk(("q",)) and r._walk(("r",))
+
+
+def test_schema_memos_and_public_sets_are_shared() -> None:
+    from specmerge.core import secrets as s
+
+    schema = {"properties": {"pin": {"writeOnly": True}}}
+    first = Redactor(schema)
+    assert Redactor(schema)._memo is first._memo
+    assert first.is_sensitive(("pin",)) and first._memo.answers[("pin",)] is True
+    chart = {"password": "default-pw"}
+    first.publish(chart)
+    assert s._PUBLIC[(id(chart), id(schema))][2] == frozenset(spellings("default-pw"))
+
+
+def test_a_short_chart_default_is_not_weak() -> None:
+    """A chart's default ``admin`` password is public: no weak-secret warning for it."""
+    chart = Layer("chart", "chart:x", {"auth": {"password": "admin"}})
+    r = Redactor()
+    r.learn(merge([chart]))
+    assert r.weak() == []
+    r.learn(merge([chart, Layer("user", "u", {"auth": {"password": "short"}})]))
+    assert r.weak() == ["auth.password"]

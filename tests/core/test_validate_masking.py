@@ -146,3 +146,38 @@ def test_every_violation_is_reported_not_only_the_first() -> None:
 def test_validate_strips_control_keys() -> None:
     user = Layer("user", "u", {"_releaseId": "0.1", "name": "n"})
     assert validate(merge([user]), SCHEMA) == []
+
+
+def test_message_masking_handles_empty_maps_and_unicode() -> None:
+    assert one({"pin": ""}).message == f'{redact("")} is not of type "integer"'  # nothing mangled
+    v = one({"pin": {"k": "ab", "n": [1, 2]}})
+    assert v.message == f'{redact({"k": "ab", "n": [1, 2]})} is not of type "integer"'
+    assert one({"pin": "pé1"}).message == f'{redact("pé1")} is not of type "integer"'
+
+
+def test_a_revealing_redactor_shows_the_value_in_messages() -> None:
+    user = layer_from_values("user", "u", {"name": "n", "pin": "abc12"})
+    (shown,) = validate(merge([user]), SCHEMA, Redactor(SCHEMA, reveal=True))
+    assert shown.message == '"abc12" is not of type "integer"'
+    (hidden,) = validate(merge([user]), SCHEMA)
+    assert hidden.message == f'{redact("abc12")} is not of type "integer"'
+
+
+def test_violation_dict_shape() -> None:
+    v = one({"replicas": "many"})
+    assert v.to_dict() == {"path": "/replicas", "message": '"many" is not of type "integer"', "keyword": "type",
+                           "layer": None, "source": None}
+
+
+def test_schema_digest_is_the_canonical_json_hash_and_the_cache_is_bounded() -> None:
+    import hashlib
+    import sys
+
+    validate_module = sys.modules["specmerge.core.validate"]
+
+    assert CompiledSchema({"type": "object", "a": {"b": 1}}).digest == \
+        hashlib.sha256(b'{"a":{"b":1},"type":"object"}').hexdigest()
+    keep = [{"type": "object", "title": str(i)} for i in range(300)]
+    for schema in keep:
+        compile_schema(schema)
+    assert len(validate_module._BY_ID) <= 257
