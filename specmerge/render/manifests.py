@@ -29,6 +29,7 @@ original values survives: the check compares against the object with every value
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -39,6 +40,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from ..core import Redactor, redact
+from ..core.secrets import redaction_key
 from ..core.loaders import load_yaml_1_1
 from ..core.dump import to_yaml
 
@@ -254,22 +256,40 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor, *, scrub: bool = 
         in_secret_template = doc.template in secret_templates
         if not in_secret_template and "Secret" not in doc.text:
             out.append(replace(doc, text=clean(doc.text)))
-            continue
-        try:
-            obj = _load(doc.text)
-        except YAMLError:
-            obj = None
-        if obj is None or (in_secret_template and not isinstance(obj, dict)):  # nothing to mask it by
-            out.append(replace(doc, text=f"# Document not shown: it may hold Secret data and is not a YAML map "
-                                         f"({redact(doc.text)})"))
-            continue
-        if not _mask_secret_data(obj, secret=in_secret_template):
-            out.append(replace(doc, text=clean(doc.text)))
-            continue
-        edited = _edited_secret(doc.text, obj) if isinstance(obj, dict) else None
-        # the rest (annotations, a ConfigMap beside the Secret in a List) may quote a value too
-        out.append(replace(doc, text=clean(edited or to_yaml(obj).rstrip("\n"))))
+        else:
+            out.append(replace(doc, text=clean(secret_masked(doc.text, in_secret_template))))
     return out
+
+
+#: Documents up to this size have their masked form remembered (parsing a Secret twice costs
+#: milliseconds, and a console previews the same Secrets again and again); 256 of them at most.
+_CACHED_TEXT = 64 * 1024
+
+
+def secret_masked(text: str, in_secret_template: bool) -> str:
+    """One document with its Secret data masked (see :func:`mask_secrets`), not scrubbed."""
+    if len(text) <= _CACHED_TEXT:
+        return _secret_masked_cached(text, in_secret_template, redaction_key())
+    return _secret_masked(text, in_secret_template)
+
+
+@functools.lru_cache(maxsize=256)
+def _secret_masked_cached(text: str, in_secret_template: bool, key: bytes) -> str:
+    return _secret_masked(text, in_secret_template)  # key: placeholders depend on it
+
+
+def _secret_masked(text: str, in_secret_template: bool) -> str:
+    try:
+        obj = _load(text)
+    except YAMLError:
+        obj = None
+    if obj is None or (in_secret_template and not isinstance(obj, dict)):  # nothing to mask it by
+        return f"# Document not shown: it may hold Secret data and is not a YAML map ({redact(text)})"
+    if not _mask_secret_data(obj, secret=in_secret_template):
+        return text
+    edited = _edited_secret(text, obj) if isinstance(obj, dict) else None
+    # the rest (annotations, a ConfigMap beside the Secret in a List) may quote a value too: scrubbed by the caller
+    return edited or to_yaml(obj).rstrip("\n")
 
 
 def write_tree(docs: Iterable[Document], directory: Path) -> list[Path]:
