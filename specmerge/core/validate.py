@@ -149,9 +149,8 @@ def _mask_message(message: str, value: Any, redactor: Redactor, sensitive: bool)
     """A validator message with a sensitive offending value replaced by its placeholder (as
     jsonschema-rs writes it: compact JSON, non-ASCII as is), then scrubbed as free text."""
     if sensitive and value is not None and not redactor.reveal:
-        for rendered in (json.dumps(value, separators=(",", ":"), ensure_ascii=False), json.dumps(value)):
-            if rendered in message:
-                message = message.replace(rendered, redact(value))
+        rendered = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        message = message.replace(rendered, redact(value))
     return redactor.scrub(message)
 
 
