@@ -17,6 +17,7 @@ import base64
 import os
 import secrets
 import stat
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,13 @@ def default_key_path() -> Path:
 
 
 class FileKey:
-    """The key in a 0600 file, generated on first use."""
+    """The key in a 0600 file, generated on first use. ``ephemeral``: when the file cannot be
+    created (a read-only home in a container), warn and use a key for this process only -
+    placeholders then differ between runs, but nothing is revealed."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, ephemeral: bool = False) -> None:
         self.path = path
+        self.ephemeral = ephemeral
 
     def __call__(self) -> bytes:
         try:
@@ -55,6 +59,10 @@ class FileKey:
         except FileExistsError:
             return self._read()  # another process created it first
         except OSError as exc:
+            if self.ephemeral:
+                warnings.warn(f"redaction key {self.path}: {exc.strerror}; using a key for this process only "
+                              f"(placeholders will differ between runs)", stacklevel=2)
+                return secrets.token_bytes(KEY_BYTES)
             raise RedactionKeyError(f"redaction key {self.path}: {exc.strerror}") from None
         with os.fdopen(fd, "wb") as f:
             f.write(secrets.token_bytes(KEY_BYTES))
@@ -79,7 +87,8 @@ class FileKey:
 
 
 def default_key_source() -> Callable[[], bytes]:
-    return FileKey(default_key_path())
+    """The CLI's key: the file, or (when it cannot be created) a key for this process only."""
+    return FileKey(default_key_path(), ephemeral=True)
 
 
 def beside_store(store_dir: Path) -> FileKey:

@@ -297,3 +297,12 @@ def test_a_short_chart_default_is_not_weak() -> None:
     assert r.weak() == []
     r.learn(merge([chart, Layer("user", "u", {"auth": {"password": "short"}})]))
     assert r.weak() == ["auth.password"]
+
+
+def test_cli_key_where_no_file_can_be_made_is_per_process(tmp_path: Path) -> None:
+    blocker = tmp_path / "home-is-a-file"
+    blocker.write_text("x")  # the key's directory cannot be created (even as root)
+    with pytest.raises(RedactionKeyError, match="redaction key"):
+        FileKey(blocker / "specmerge" / "redaction.key")()
+    with pytest.warns(UserWarning, match="for this process only"):
+        assert len(FileKey(blocker / "specmerge" / "redaction.key", ephemeral=True)()) == 32
