@@ -51,7 +51,7 @@ class FileKey:
     def __call__(self) -> bytes:
         try:
             return self._read()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             pass
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -73,7 +73,7 @@ class FileKey:
     def _read(self) -> bytes:
         try:
             info = self.path.stat()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise
         except OSError as exc:
             raise RedactionKeyError(f"redaction key {self.path}: {exc.strerror}") from None
