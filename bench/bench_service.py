@@ -38,6 +38,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "values": {"user": VALID_USER, "provenance": False},
     "values+provenance": {"user": VALID_USER},
     "values+provenance+render": {"user": VALID_USER, "render": {"enabled": True}},
+    # every request differs (a feature flag of its own): no memo or cache answers it
+    "values+provenance+render (distinct bodies)": {"user": VALID_USER, "render": {"enabled": True}},
 }
 GOAL_RPS, GOAL_P99_MS = 200.0, 50.0
 
@@ -71,24 +73,23 @@ async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return status
 
 
-#: In a --distinct body, this value is replaced by the request's number (same width), so no
-#: two requests send the same body and no cache keyed by content can answer one.
-MARK = "request-000000000"
+def _raw(host: str, body: dict[str, Any]) -> bytes:
+    payload = json.dumps(body).encode()
+    return (f"POST /v1/preview HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload
 
 
-def _distinct(body: dict[str, Any]) -> dict[str, Any]:
+def _distinct(body: dict[str, Any], n: int) -> dict[str, Any]:
+    """``body`` with a feature flag no other request has: nothing can be answered from a cache."""
     user = dict(body.get("user") or {})
-    app = dict(user.get("app") or {})
-    app["podAnnotations"] = {**(app.get("podAnnotations") or {}), "bench/request": MARK}
-    return {**body, "user": {**user, "app": app}}
+    user["features"] = {**(user.get("features") or {}), f"bench{n}": n % 2 == 0}
+    return {**body, "user": user}
 
 
 async def _load(url: str, body: dict[str, Any], duration: float, concurrency: int,
                 distinct: bool = False) -> tuple[list[float], int]:
     host, port = url.removeprefix("http://").split(":")
-    payload = json.dumps(_distinct(body) if distinct else body).encode()
-    raw = (f"POST /v1/preview HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n"
-           f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload
+    raw = _raw(host, body)
     counter = iter(range(10**9))
     latencies: list[float] = []
     errors = 0
@@ -99,8 +100,8 @@ async def _load(url: str, body: dict[str, Any], duration: float, concurrency: in
         reader, writer = await asyncio.open_connection(host, int(port), limit=2**24)
         try:
             while time.perf_counter() < end:
+                request = _raw(host, _distinct(body, next(counter))) if distinct else raw
                 t0 = time.perf_counter()
-                request = raw.replace(MARK.encode(), f"request-{next(counter):09d}".encode()) if distinct else raw
                 status = await _request(reader, writer, request)
                 latencies.append(time.perf_counter() - t0)
                 errors += status != 200
@@ -113,6 +114,7 @@ async def _load(url: str, body: dict[str, Any], duration: float, concurrency: in
 
 def measure(url: str, name: str, workers: int, concurrency: int, duration: float, distinct: bool = False) -> Row:
     body = SCENARIOS[name]
+    distinct = distinct or name.endswith("(distinct bodies)")
     asyncio.run(_load(url, body, 1.0, max(2, concurrency), distinct))  # warm-up: chart load, caches, every worker
     lat, errors = asyncio.run(_load(url, body, duration, concurrency, distinct))
     if not lat:
@@ -127,8 +129,9 @@ def stages() -> list[tuple[str, float]]:
     from specmerge.channels import ChannelRequest, Resolver, list_embedded
     from specmerge.core import Redactor, layer_from_values
     from specmerge.core.report import chain_dict
-    from specmerge.pipeline import PlanInputs, plan
+    from specmerge.pipeline import PlanInputs, plan, render_shown
     from specmerge.render import documents, helm_values, mask_secrets, render
+    from specmerge.render.manifests import _secret_masked
 
     channel = Resolver(None, None, airgapped=True, embedded=list_embedded).resolve(ChannelRequest("stable")).spec
     user = layer_from_values("user", "request:user", VALID_USER)
@@ -156,7 +159,11 @@ def stages() -> list[tuple[str, float]]:
         ("provenance as masked JSON data", best(lambda: [chain_dict(c, redactor) for c in chains.values()])),
         ("render with Helm's engine", best(lambda: render(p.chart, helm_values(p.effective, p.chart.values),
                                                           prevalidated=True), 10)),
-        ("mask rendered Secrets", best(lambda: mask_secrets(docs, redactor), 10)),
+        ("masked render (differential: what a preview shows)",
+         best(lambda: render_shown(p.chart, p.effective, p.inputs.options), 10)),
+        ("mask rendered Secrets (remembered per document)", best(lambda: mask_secrets(docs, redactor, scrub=False), 10)),
+        ("mask rendered Secrets (first time: 2 YAML parses each)",
+         best(lambda: [_secret_masked(d.text, "Secret" in d.text) for d in docs if "Secret" in d.text], 10)),
     ]
 
 

@@ -6,3 +6,20 @@ pytest_plugins = ["cluster.fixtures"]
 # to a real channel server, offline, or to another token: the suite runs without them.
 for _name in ("SPECMERGE_CHANNEL_SERVER", "SPECMERGE_AIRGAPPED", "SPECMERGE_LICENSE_FILE", "SPECMERGE_TOKEN"):
     os.environ.pop(_name, None)
+
+# Placeholders and ETags are keyed per installation (design.md §5). The suite uses one fixed
+# key (a 0600 file of its own), so golden files and subprocesses agree, and no developer's
+# real key is read or created.
+import tempfile as _tempfile
+
+_KEY_DIR = _tempfile.mkdtemp(prefix="specmerge-test-key-")
+_KEY_FILE = os.path.join(_KEY_DIR, "redaction.key")
+with open(os.open(_KEY_FILE, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as _f:
+    _f.write(b"specmerge-test-suite-redaction-key-32")
+os.environ["SPECMERGE_REDACTION_KEY_FILE"] = _KEY_FILE
+
+# Mutation runs (pyproject [tool.mutmut]) use `--hypothesis-profile=mutmut`: the same examples
+# for every mutant, so a mutant's verdict does not depend on the draw.
+from hypothesis import settings as _settings
+
+_settings.register_profile("mutmut", derandomize=True, database=None)

@@ -52,7 +52,7 @@ def merge_command(
     schema_doc = load_schema(schema) if schema else None
     redactor = Redactor(schema_doc, reveal=show_secrets)
     effective = merge(layers)
-    redactor.learn(effective.full)
+    redactor.learn(effective)
     violations = validate(effective, schema_doc, redactor) if schema_doc is not None else []
 
     if explain is not None:

@@ -29,7 +29,7 @@ SetLiteral = Annotated[
     list[str] | None, typer.Option("--set-literal", help="key=value, verbatim.", show_default=False)
 ]
 ShowSecrets = Annotated[
-    bool, typer.Option("--show-secrets", help="Print sensitive values instead of <redacted sha256:…>.")
+    bool, typer.Option("--show-secrets", help="Print sensitive values instead of <redacted hmac:…>.")
 ]
 
 

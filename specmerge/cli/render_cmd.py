@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import io
+import json
+import re
 import sys
 from pathlib import Path
 from collections.abc import Callable
@@ -26,9 +28,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..core import Effective, Redactor
+from ..core.dump import to_yaml
 from ..core.paths import Path as VPath
 from ..pipeline import Plan, plan
-from ..render import RenderError, documents, load_chart, mask_secrets, to_stream, write_tree
+from ..render import RenderError, documents, load_chart, to_stream, write_tree
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
 from .inputs import NO_CHANNEL, ChartName, ChartOpt, ChartVersion, InputFlags, chart_ref_from_cli, cr_layer, with_input_flags
 from .options import ShowSecrets
@@ -68,10 +71,21 @@ def annotated_values(effective: Effective, redactor: Redactor) -> str:
 
 
 def kube_findings(p: Plan, kube_version: str) -> Any:
-    """:class:`specmerge.render.kube.Findings` of the plan's rendered objects."""
-    from ..render.kube import check_documents
+    """:class:`specmerge.render.kube.Findings` of what is shown (the masked render, so no
+    finding can quote a secret), plus a count of errors only the real render has (in fields
+    derived from a secret: not described, they would quote it)."""
+    from ..render.kube import Findings, check_documents
 
-    return check_documents(documents(p.manifests or {}), kube_version, p.redactor())
+    shown, redactor = p.shown(), p.redactor()
+    if shown is None:
+        return Findings()
+    found = check_documents(documents(shown.manifests), kube_version, redactor)
+    if shown.manifests is not p.manifests:
+        real = check_documents(documents(p.manifests or {}), kube_version, redactor)
+        hidden = len(real.errors) - len(found.errors)
+        if hidden > 0:
+            found.errors.append(f"{hidden} more finding(s) in fields derived from secrets (not shown: they would quote them)")
+    return found
 
 
 def _report_violations(p: Plan) -> None:
@@ -127,6 +141,8 @@ def render_command(
     redactor = p.redactor(reveal=show_secrets)
     for w in p.warnings:
         print(f"warning: {redactor.scrub(w.message())}", file=sys.stderr)
+    for message in redactor.weak_warnings():
+        print(f"warning: {message}", file=sys.stderr)
     if show_values:
         sys.stdout.write(annotated_values(p.effective, redactor))
     if not p.ok:
@@ -134,8 +150,11 @@ def render_command(
         raise typer.Exit(EXIT_FINDINGS)
     if show_values:
         raise typer.Exit(EXIT_OK)
-    docs = documents(p.manifests or {})
-    shown = mask_secrets(docs, redactor)
+    rendered = p.shown(reveal=show_secrets)
+    assert rendered is not None  # a valid plan asked to render has its render
+    if rendered.fallback is not None:
+        print(f"note: {rendered.note()}", file=sys.stderr)
+    shown = rendered.documents(redactor)
     if show_only:
         from ..render.select import show_only as only
 
@@ -163,6 +182,40 @@ def render_command(
     raise typer.Exit(EXIT_OK)
 
 
+def masked_values_text(text: str, redactor: Redactor) -> str:
+    """A values.yaml with each sensitive string or number replaced by its placeholder in the
+    text itself (comments, quoting and layout kept; empty strings, booleans and nulls stay):
+    ``text`` unchanged when it holds no secret, so it stays ``helm show values``."""
+    doc = YAML().load(text)
+    edits: dict[int, list[tuple[int, str, str, bool]]] = {}  # line -> (column, old scalar, placeholder, in flow)
+
+    def walk(node: Any, path: VPath) -> None:
+        pairs = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) if isinstance(node, list) else []
+        for k, v in pairs:
+            here = path + (k,)
+            if isinstance(v, (dict, list)):
+                walk(v, here)
+                continue
+            masked = redactor.mask_for_render(v, here)
+            if masked != v:
+                line, col = node.lc.value(k) if isinstance(node, dict) else node.lc.item(k)
+                edits.setdefault(line, []).append((col, str(v), str(masked), bool(node.fa.flow_style())))
+
+    walk(doc, ())
+    lines = text.splitlines(keepends=True)
+    for line, found in edits.items():
+        for col, old, new, flow in sorted(found, reverse=True):
+            rest = lines[line][col:]
+            quote = rest[:1] if rest[:1] in "'\"" else ""
+            plain = re.split(r" #|[,\]}]" if flow else " #", rest)[0].rstrip("\r\n ")
+            end = rest.find(quote, 1) + 1 if quote else len(plain)
+            token = rest[:end]
+            if end <= 0 or token.strip(quote).replace("''", "'") != old:  # not a one-line scalar we can edit
+                return to_yaml(redactor.mask_for_render(json.loads(json.dumps(doc, default=str))))
+            lines[line] = lines[line][:col] + quote + new + quote + rest[end:]
+    return "".join(lines)
+
+
 @handles_errors
 @render_errors
 def show_values_command(
@@ -170,15 +223,19 @@ def show_values_command(
     chart_name: ChartName = None,
     chart_version: ChartVersion = None,
     airgapped: Annotated[bool, typer.Option("--airgapped", help="Remote charts only from the cache.")] = False,
+    show_secrets: ShowSecrets = False,
 ) -> None:
     """Print the chart's values.yaml as `helm show values` does (its text and a newline;
-    nothing for a chart without one). Default: the bundled chart."""
+    nothing for a chart without one), its default secrets masked unless --show-secrets.
+    Default: the bundled chart."""
     from ..pipeline import bundled_chart_ref
 
     ref = chart_ref_from_cli(chart, chart_name, chart_version) or bundled_chart_ref()
     loaded = load_chart(ref, offline=airgapped)
+    redactor = Redactor(loaded.schema, reveal=show_secrets)
     if loaded.values_text is not None:
-        sys.stdout.write(loaded.values_text + "\n")
+        text = loaded.values_text if show_secrets else masked_values_text(loaded.values_text, redactor)
+        sys.stdout.write(text + "\n")
     raise typer.Exit(EXIT_OK)
 
 

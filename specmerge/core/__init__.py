@@ -7,7 +7,7 @@ from .layer import LAYER_ORDER, Layer, Positions, layer_from_values, strip_contr
 from .loaders import MAX_DEPTH, LayerInputError, TooDeep, file_layer, json_problem, parse_json, parse_yaml, yaml_layer
 from .merge import Chain, ControlKeyIgnored, Effective, Entry, MergeWarning, TypeClash, merge
 from .paths import Path, from_dotted, from_pointer, to_dotted, to_pointer
-from .secrets import Redactor, is_sensitive_key, redact
+from .secrets import Redactor, is_sensitive_key, keyed_hexdigest, redact, use_key_source
 from .validate import CompiledSchema, SchemaError, Violation, compile_schema, validate, validate_values
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "from_dotted",
     "from_pointer",
     "is_sensitive_key",
+    "keyed_hexdigest",
     "layer_from_values",
     "merge",
     "json_problem",
@@ -42,6 +43,7 @@ __all__ = [
     "strip_controls",
     "to_dotted",
     "to_pointer",
+    "use_key_source",
     "validate",
     "validate_values",
     "yaml_layer",

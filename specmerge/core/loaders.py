@@ -22,6 +22,7 @@ import functools
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -207,10 +208,15 @@ def _plain(source: str, root: Any, text: str | None) -> dict[str, Any]:
     return copy(root)
 
 
+#: A tag or alias name in a parser's message: it is written where a value goes (``password:
+#: !Hunter2``), so it is never echoed.
+_NAMED = re.compile(r"""((?:the )?(?:tag|alias))\s+(?:'[^']*'|"[^"]*"|\S+)""")
+
+
 def _yaml_error(source: str, exc: YAMLError) -> LayerInputError:
     if isinstance(exc, MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or str(exc)
+        problem = _NAMED.sub(r"\1 (name not shown: it stands where a value, maybe a secret, goes)", exc.problem or str(exc))
         context = f" ({exc.context})" if exc.context else ""
         if "DuplicateKey" in type(exc).__name__:
             first = exc.context_mark

@@ -57,7 +57,7 @@ def violations_list(violations: Iterable[Violation], redactor: Redactor) -> list
 
 def effective_dict(effective: Effective, redactor: Redactor) -> dict[str, Any]:
     """Masked values (control keys included), warnings, and the layers merged."""
-    redactor.learn(effective.full)
+    redactor.learn(effective)
     return {
         "values": redactor.mask(effective.full),
         "layers": [{"name": l.name, "source": l.source} for l in effective.layers],

@@ -31,7 +31,7 @@ from .layer import Layer
 from .loaders import TOO_DEEP, too_deep
 from .merge import Effective, chain
 from .paths import Path, resolve_pointer, to_dotted, to_pointer
-from .secrets import Redactor
+from .secrets import Redactor, redact
 
 DRAFTS: dict[str, Any] = {
     "json-schema.org/schema": jsonschema_rs.Draft202012Validator,  # "the latest draft"
@@ -166,10 +166,11 @@ def _attribute(layers: Sequence[Layer], path: Path) -> tuple[str | None, str | N
 
 
 def _mask_message(message: str, value: Any, redactor: Redactor, sensitive: bool) -> str:
-    if sensitive and value is not None:
-        for rendered in (json.dumps(value), repr(value), str(value)):
-            if rendered and rendered in message:
-                message = message.replace(rendered, redactor.mask_value(value))
+    """A validator message with a sensitive offending value replaced by its placeholder (as
+    jsonschema-rs writes it: compact JSON, non-ASCII as is), then scrubbed as free text."""
+    if sensitive and value is not None and not redactor.reveal:
+        rendered = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        message = message.replace(rendered, redact(value))
     return redactor.scrub(message)
 
 
@@ -233,7 +234,7 @@ def validate_values(
                 )
             continue
         layer, source = _attribute(layers, base)
-        value = err.instance if hasattr(err, "instance") else None
+        value = err.instance
         message = _mask_message(err.message, value, redactor, redactor.is_sensitive(base))
         out.append(Violation(to_pointer(base), message, keyword, layer, source))
     return out

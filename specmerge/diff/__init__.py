@@ -24,8 +24,8 @@ def redactor_for(old: Side, new: Side, schema: Mapping[str, Any] | None, reveal:
     """One redactor for both sides: the chart schema's annotations plus key names, primed
     with both sides' sensitive values so free text (warnings, manifests) can be scrubbed."""
     r = Redactor(schema, reveal=reveal)
-    r.learn(old.effective.full)
-    r.learn(new.effective.full)
+    r.learn(old.effective)
+    r.learn(new.effective)
     return r
 
 
@@ -52,10 +52,16 @@ def compare(
         if missing:
             extra.append("manifests not compared: not rendered for " + ", ".join(missing)
                          + (" (schema violations)" if any(s.violations for s in (old, new)) else ""))
+        elif redactor.reveal and old.real is not None and new.real is not None:
+            manifests = diff_manifests(
+                old.real(), new.real(), redactor,
+                old_namespace=old_namespace, new_namespace=new_namespace, context=context,
+            )
         else:
             manifests = diff_manifests(
                 old.manifests, new.manifests, redactor,
                 old_namespace=old_namespace, new_namespace=new_namespace, context=context,
+                scrub_old=old.scrub, scrub_new=new.scrub, old_real=old.real, new_real=new.real,
             )
     return DiffResult(old, new, values, warnings, manifests, notes + tuple(extra))
 

@@ -2,15 +2,18 @@
 
 A side is an effective spec with provenance: either the merge of layers (a plan) or a
 stored effective spec wrapped as one layer, so every path still has a locator (the file or
-Secret it was read from). ``manifests`` is ``{template: text}`` as Helm rendered it, or
-``None`` when the side was not rendered (violations, or ``--only values``).
+Secret it was read from). ``manifests`` is ``{template: text}`` as Helm rendered the side's
+*masked* values (design.md §5; ``scrub``: the real render of a template that refused a
+placeholder, to be scrubbed as free text), or ``None`` when the side was not rendered
+(violations, or ``--only values``). ``real`` gives the real render on demand: it is only
+compared by keyed hash, never shown unless secrets are revealed.
 
 Every value held by a finding is already masked by the redactor the diff was given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -30,6 +33,8 @@ class Side:
     warnings: tuple[MergeWarning, ...] = ()
     manifests: Mapping[str, str] | None = None
     violations: int = 0
+    scrub: bool = False
+    real: Callable[[], Mapping[str, str] | None] | None = None
 
     def layers(self) -> list[dict[str, str]]:
         return [{"name": l.name, "source": l.source} for l in self.effective.layers]

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..core import Layer, LayerInputError, merge
 from ..core.loaders import parse_json, parse_yaml, read_text
-from ..pipeline import Plan, render_effective
+from ..pipeline import Plan, Rendering
 from ..render import LoadedChart, RenderOptions
 from .model import Side
 
@@ -66,8 +66,13 @@ def read_stored_spec(path: Path) -> StoredSpec:
 
 
 def plan_side(p: Plan, label: str) -> Side:
-    """A side from a plan: its layers' provenance, warnings and (if rendered) manifests."""
-    return Side(label, p.effective, p.warnings, p.manifests, len(p.violations))
+    """A side from a plan: its layers' provenance, warnings and (if rendered) its masked and
+    (on demand) real manifests."""
+    if p.rendering is None:
+        return Side(label, p.effective, p.warnings, None, len(p.violations))
+    shown = p.rendering.shown()
+    return Side(label, p.effective, p.warnings, shown.manifests, len(p.violations),
+                scrub=shown.fallback is not None, real=p.rendering.real)
 
 
 def stored_side(
@@ -75,7 +80,8 @@ def stored_side(
 ) -> Side:
     """A side from a stored spec; rendered with ``chart`` when both it and ``options`` are given."""
     effective = merge([Layer(STORED_LAYER, spec.locator, spec.values)])
-    manifests = None
-    if chart is not None and options is not None:
-        manifests = render_effective(chart, effective, options)  # a template error is scrubbed
-    return Side(label, effective, (), manifests)
+    if chart is None or options is None:
+        return Side(label, effective, (), None)
+    rendering = Rendering(chart, effective, options)
+    shown = rendering.shown()  # a template error is the masked render's
+    return Side(label, effective, (), shown.manifests, scrub=shown.fallback is not None, real=rendering.real)

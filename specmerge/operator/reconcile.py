@@ -329,8 +329,9 @@ class Reconciler:
             if release is not None and not release.deployed and release.previous_good is None:
                 self.helm.uninstall(namespace, name, scrub)  # only failed revisions: Helm cannot upgrade those
                 mem.known, mem.gone_upto, install = None, release.revision, True
-            assert p.values is not None
-            revision = self.helm.apply(namespace, name, p.chart, p.values, digest, install=install, scrub=scrub)
+            values = p.engine_values()
+            assert values is not None
+            revision = self.helm.apply(namespace, name, p.chart, values, digest, install=install, scrub=scrub)
         except HelmFailure as exc:
             mem.failures += 1
             raise self._failed(cr, mem, digest, release, result, str(exc), scrub) from None

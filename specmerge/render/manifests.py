@@ -17,8 +17,10 @@ trimmed to one newline: byte for byte ``helm template``'s output
 Namespaces, CRDs, ServiceAccounts and Secrets before what uses them.
 
 :func:`mask_secrets` is the one place rendered output is masked: every value under a
-``Secret``'s ``data``/``stringData`` becomes ``<redacted sha256:…>``, and every other
-document is scrubbed of the sensitive strings the redactor learned from the values. A
+``Secret``'s ``data``/``stringData`` becomes ``<redacted hmac:…>``. The render it is given
+is normally made from masked values (:class:`specmerge.pipeline.Shown`); only the fallback
+real render of a template that refused a placeholder is also scrubbed, as free text, of
+the sensitive strings the redactor learned from the values. A
 Secret keeps the chart's own text except for its ``data``/``stringData`` blocks, which are
 rewritten; the result is parsed back and must equal the masked object, else (flow style,
 odd indentation) the whole document is re-serialised instead. Either way no byte of the
@@ -27,6 +29,7 @@ original values survives: the check compares against the object with every value
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -37,6 +40,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from ..core import Redactor, redact
+from ..core.secrets import redaction_key
 from ..core.loaders import load_yaml_1_1
 from ..core.dump import to_yaml
 
@@ -221,8 +225,14 @@ def _mask_secret_data(obj: Any, secret: bool = False) -> bool:
     return found
 
 
-def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]:
-    """``docs`` with Secret data redacted and other text scrubbed; identity when revealing.
+def _same(text: str) -> str:
+    return text
+
+
+def mask_secrets(docs: Iterable[Document], redactor: Redactor, *, scrub: bool = True) -> list[Document]:
+    """``docs`` with Secret data redacted and (``scrub``) other text scrubbed of the values'
+    secrets; identity when revealing. A render of masked values holds no secret to scrub
+    (``scrub=False``: its text is left exactly as rendered).
 
     Any document whose kind is a Secret or a list, or that mentions ``Secret``, is parsed
     (as Helm reads YAML), so a Secret is found however it is spelled (quoted or escaped kind,
@@ -237,6 +247,7 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
     if redactor.reveal:
         return list(docs)
     docs = list(docs)
+    clean = redactor.scrub if scrub else _same
     # the kind is read by _head, which parses what a plain "kind:" line does not settle (escapes, JSON)
     kinds = [doc.kind if doc.kind is not None else _head(doc.text)[0] for doc in docs]
     secret_templates = {doc.template for doc, kind in zip(docs, kinds) if kind in _SECRET_HOLDERS}
@@ -244,23 +255,41 @@ def mask_secrets(docs: Iterable[Document], redactor: Redactor) -> list[Document]
     for doc in docs:
         in_secret_template = doc.template in secret_templates
         if not in_secret_template and "Secret" not in doc.text:
-            out.append(replace(doc, text=redactor.scrub(doc.text)))
-            continue
-        try:
-            obj = _load(doc.text)
-        except YAMLError:
-            obj = None
-        if obj is None or (in_secret_template and not isinstance(obj, dict)):  # nothing to mask it by
-            out.append(replace(doc, text=f"# Document not shown: it may hold Secret data and is not a YAML map "
-                                         f"({redact(doc.text)})"))
-            continue
-        if not _mask_secret_data(obj, secret=in_secret_template):
-            out.append(replace(doc, text=redactor.scrub(doc.text)))
-            continue
-        edited = _edited_secret(doc.text, obj) if isinstance(obj, dict) else None
-        # the rest (annotations, a ConfigMap beside the Secret in a List) may quote a value too
-        out.append(replace(doc, text=redactor.scrub(edited or to_yaml(obj).rstrip("\n"))))
+            out.append(replace(doc, text=clean(doc.text)))
+        else:
+            out.append(replace(doc, text=clean(secret_masked(doc.text, in_secret_template))))
     return out
+
+
+#: Documents up to this size have their masked form remembered (parsing a Secret twice costs
+#: milliseconds, and a console previews the same Secrets again and again); 256 of them at most.
+_CACHED_TEXT = 64 * 1024
+
+
+def secret_masked(text: str, in_secret_template: bool) -> str:
+    """One document with its Secret data masked (see :func:`mask_secrets`), not scrubbed."""
+    if len(text) <= _CACHED_TEXT:
+        return _secret_masked_cached(text, in_secret_template, redaction_key())
+    return _secret_masked(text, in_secret_template)
+
+
+@functools.lru_cache(maxsize=256)
+def _secret_masked_cached(text: str, in_secret_template: bool, key: bytes) -> str:
+    return _secret_masked(text, in_secret_template)  # key: placeholders depend on it
+
+
+def _secret_masked(text: str, in_secret_template: bool) -> str:
+    try:
+        obj = _load(text)
+    except YAMLError:
+        obj = None
+    if obj is None or (in_secret_template and not isinstance(obj, dict)):  # nothing to mask it by
+        return f"# Document not shown: it may hold Secret data and is not a YAML map ({redact(text)})"
+    if not _mask_secret_data(obj, secret=in_secret_template):
+        return text
+    edited = _edited_secret(text, obj) if isinstance(obj, dict) else None
+    # the rest (annotations, a ConfigMap beside the Secret in a List) may quote a value too: scrubbed by the caller
+    return edited or to_yaml(obj).rstrip("\n")
 
 
 def write_tree(docs: Iterable[Document], directory: Path) -> list[Path]:

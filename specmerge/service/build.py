@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir, list_embedded, read_licence_file
+from ..core import use_key_source
+from ..keys import KEY_FILE_ENV, FileKey, SecretKey, beside_store, default_key_path
 from ..render.sources import recheck_directories_after
 from .app import Service
 from .auth import Authenticator, KubeAuth, NoAuth, StaticTokenAuth
@@ -25,6 +27,17 @@ CHART_RECHECK_SECONDS = 1.0
 def default_store_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "specmerge" / "instances"
+
+
+def key_namespace(settings: ServiceSettings) -> str:
+    """Where the redaction key's Secret lives: ``$SPECMERGE_NAMESPACE``, else the pod's own
+    namespace (in-cluster), else ``default``."""
+    if os.environ.get("SPECMERGE_NAMESPACE"):
+        return os.environ["SPECMERGE_NAMESPACE"]
+    try:
+        return (Path(settings.service_account_dir) / "namespace").read_text(encoding="utf-8").strip() or "default"
+    except OSError:
+        return "default"
 
 
 def kube_api_client(settings: ServiceSettings):  # type: ignore[no-untyped-def]
@@ -56,8 +69,12 @@ def build_service(settings: ServiceSettings) -> Service:
 
         kind = (settings.cr_group, settings.cr_version, settings.cr_plural)
         store = SecretStore(CoreV1Api(api), CustomObjectsApi(api), kind)
+        explicit = os.environ.get(KEY_FILE_ENV)  # an operator's explicit key file wins
+        use_key_source(FileKey(default_key_path()) if explicit else SecretKey(CoreV1Api(api), key_namespace(settings)))
     else:
-        store = DirectoryStore(settings.store_dir or default_store_dir())
+        store_dir = Path(settings.store_dir) if settings.store_dir else default_store_dir()
+        store = DirectoryStore(store_dir)
+        use_key_source(beside_store(store_dir))
     client = None
     if settings.channel_server and not settings.airgapped:
         licence = read_licence_file(settings.license_file) if settings.license_file else None

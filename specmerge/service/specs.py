@@ -16,8 +16,8 @@ from ..core.report import chain_dict, violations_list, warning_dict
 from ..diff.report import value_change_dict
 from ..diff.sides import StoredSpec, plan_side, stored_side
 from ..diff.values import diff_values
-from ..pipeline import Plan, PlanInputs, pinned_release, plan, render_effective
-from ..render import RenderOptions, documents, mask_secrets
+from ..pipeline import Plan, PlanInputs, Shown, pinned_release, plan, render_shown
+from ..render import RenderOptions
 from .limits import NO_DEADLINE, Deadline
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
@@ -71,10 +71,11 @@ class Specs:
         result = self.resolve(ChannelRequest(self.channel, pinned_release(user, cr)))
         return self._plan(result, user, cr=cr), result
 
-    def render(self, p: Plan, options: RenderOptions) -> dict[str, str]:
-        """Render a valid plan; a template error's text is scrubbed of the spec's secrets."""
+    def render(self, p: Plan, options: RenderOptions, reveal: bool = False) -> Shown:
+        """What a preview shows of a valid plan's render: the masked render (design.md §5),
+        made without the real one unless a template refuses a placeholder."""
         with self.metrics.timed("render"):
-            return render_effective(p.chart, p.effective, options)
+            return render_shown(p.chart, p.effective, options, reveal)
 
     def stored(self, instance: Instance) -> Stored:
         found = self.store.get(instance)
@@ -118,10 +119,14 @@ class Specs:
             "manifests": None,
             "diff": None,
         }
+        body["warnings"] += [{"kind": "WeakSecret", "message": m} for m in redactor.weak_warnings()]
         if req.render and p.ok:
             deadline.check("rendering")
-            docs = mask_secrets(documents(self.render(p, req.options)), redactor)
+            shown = self.render(p, req.options, reveal)
+            docs = shown.documents(redactor)
             body["manifests"] = [{"template": d.template, "index": d.index, "text": d.text} for d in docs]
+            if shown.fallback is not None:
+                body["warnings"].append({"kind": "RenderFallback", "message": shown.note()})
         if req.instance is not None:
             deadline.check("the diff")
             body["diff"] = self._diff(req.instance, p, redactor)

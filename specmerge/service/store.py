@@ -1,20 +1,22 @@
 """The console-values store: one interface, two backends (directory, Secret).
 
 An instance is ``(namespace, name)``. Its stored ``user`` layer is a JSON object; its ETag
-is a strong ETag over the canonical JSON of the values (:func:`content_etag`), so both
-backends give the same ETag for the same document. Writes are compare-and-swap:
+is a strong ETag over the canonical JSON of the values (:func:`content_etag`), keyed with the
+installation's redaction key (the document holds secrets: an unkeyed hash would let a reader
+test guesses offline), so both backends give the same ETag for the same document. Writes are compare-and-swap:
 :meth:`ValuesStore.put` stores only when the current ETag is the expected one (``None``
 expects no document), else it raises :class:`StaleETag` and changes nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from ..core import keyed_hexdigest
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -58,8 +60,8 @@ def canonical(values: Mapping[str, Any]) -> bytes:
 
 
 def content_etag(values: Mapping[str, Any]) -> str:
-    """The strong ETag of a document: its canonical JSON's SHA-256 (first 32 hex)."""
-    return f'"{hashlib.sha256(canonical(values)).hexdigest()[:32]}"'
+    """The strong ETag of a document: its canonical JSON's keyed HMAC-SHA256 (first 32 hex)."""
+    return f'"{keyed_hexdigest(canonical(values))[:32]}"'
 
 
 class ValuesStore(Protocol):

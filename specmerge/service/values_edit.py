@@ -1,8 +1,8 @@
 """Pure edits of a stored user layer: JSON Merge Patch (RFC 7396) and restoring the
 secrets a client sent back as redacted placeholders.
 
-A console GETs the user values masked (``<redacted sha256:xxxxxxxx>`` in place of each
-secret), edits them and PUTs them back. Without :func:`restore_placeholders` that round
+A console GETs the user values masked (``<redacted hmac:xxxxxxxx>`` in place of each
+secret, or of a URL's password), edits them and PUTs them back. Without :func:`restore_placeholders` that round
 trip would store the placeholders as the new passwords. A placeholder is restored from
 the stored document at the same path when it is the redaction of the value stored there;
 a placeholder that matches nothing stored is reported, never stored as a value.
@@ -16,9 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core import Path, redact
+from ..core.secrets import mask_url
 from ..core.paths import get_at
 
-PLACEHOLDER = re.compile(r"^<redacted sha256:[0-9a-f]{8}>$")
+#: A placeholder, whole (a secret) or inside a URL (its password). The unkeyed form of older
+#: releases is matched too, so it is refused rather than stored as a password.
+PLACEHOLDER = re.compile(r"<redacted (?:hmac|sha256):[0-9a-f]{8}>")
 _ABSENT = object()
 
 
@@ -45,9 +48,10 @@ def restore_placeholders(new: Mapping[str, Any], stored: Mapping[str, Any] | Non
             return {k: walk(v, path + (k,)) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(v, path + (i,)) for i, v in enumerate(node)]
-        if isinstance(node, str) and PLACEHOLDER.match(node):
+        if isinstance(node, str) and PLACEHOLDER.search(node):
             old = get_at(stored, path, _ABSENT) if stored is not None else _ABSENT
-            if old is not _ABSENT and redact(old) == node:
+            if old is not _ABSENT and (redact(old) == node or (isinstance(old, str) and old != node
+                                                                and mask_url(old) == node)):
                 return copy.deepcopy(old)
             unresolved.append(path)
         return node

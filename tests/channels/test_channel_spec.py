@@ -110,7 +110,7 @@ def test_unparseable_text_is_a_channel_spec_error_naming_the_source(text: bytes,
 def test_chart_password_is_not_in_repr_or_errors() -> None:
     chart = {"url": "https://c.example.com", "name": "p", "version": "1", "password": "hunter2-secret"}
     spec = parse_channel_spec(envelope(chart=chart), "t")
-    assert "hunter2-secret" not in repr(spec) and "<redacted sha256:" in repr(spec)
+    assert "hunter2-secret" not in repr(spec) and "<redacted hmac:" in repr(spec)
     bad = dict(chart, password=12345678)
     with pytest.raises(ChannelSpecError) as info:
         parse_channel_spec(envelope(chart=bad), "t")

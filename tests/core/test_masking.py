@@ -82,7 +82,7 @@ def test_no_secret_in_any_output(
 
 def test_redaction_is_stable_and_reveals_changes() -> None:
     assert redact("hunter22") == redact("hunter22") != redact("hunter23")
-    assert redact("hunter22").startswith("<redacted sha256:") and len(redact("x")) == len("<redacted sha256:>") + 8
+    assert redact("hunter22").startswith("<redacted hmac:") and len(redact("x")) == len("<redacted hmac:>") + 8
 
 
 @pytest.mark.parametrize(

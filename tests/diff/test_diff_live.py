@@ -81,7 +81,7 @@ def test_live_diff_names_the_user_secret_and_cr_behind_each_change(kube: Kube, i
     assert by_path["/replicaCount"]["oldOrigin"]["source"] == f"secret:{ns}/demo-spec-active#values"
     assert by_path["/agent/logLevel"]["newOrigin"] == {"layer": "cr", "source": f"cr:{ns}/demo", "op": "set"}
     token = by_path["/agent/apiToken"]
-    assert token["old"] != token["new"] and token["new"].startswith("<redacted sha256:")
+    assert token["old"] != token["new"] and token["new"].startswith("<redacted hmac:")
     changed = {(m["kind"], m["name"]) for m in doc["manifests"]}
     assert ("Secret", "demo-mlops-agent") in changed and ("Deployment", "demo-mlops-agent") in changed
     assert all(m["namespace"] == ns for m in doc["manifests"])

@@ -46,7 +46,7 @@ def test_secret_data_is_compared_as_hashes_unless_revealed() -> None:
     old, new = render(s=SECRET.format(pw="hunter2-old-pw")), render(s=SECRET.format(pw="hunter2-new-pw"))
     (m,) = diff_manifests(old, new, Redactor())
     assert (m.kind, m.namespace, m.name) == ("Secret", "prod", "creds")
-    assert "hunter2" not in m.diff and m.diff.count("<redacted sha256:") == 2
+    assert "hunter2" not in m.diff and m.diff.count("<redacted hmac:") == 2
     (shown,) = diff_manifests(old, new, Redactor(reveal=True))
     assert "hunter2-old-pw" in shown.diff and "hunter2-new-pw" in shown.diff
 
@@ -56,4 +56,4 @@ def test_sensitive_values_learned_from_the_spec_are_scrubbed_from_other_document
     r.learn({"token": "tok-abcdef-123"})
     old, new = render(cm=cm(a="tok-abcdef-123")), render(cm=cm(a="plain"))
     (m,) = diff_manifests(old, new, r)
-    assert "tok-abcdef-123" not in m.diff and "<redacted sha256:" in m.diff
+    assert "tok-abcdef-123" not in m.diff and "<redacted hmac:" in m.diff

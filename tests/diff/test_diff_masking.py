@@ -34,7 +34,7 @@ def test_diff_masks_values_warnings_and_manifests(output: tuple[str, str]) -> No
     assert out.exit_code == 0, out.stderr
     assert_hidden(out, MYSQL_PASSWORD, NEW_PASSWORD, LICENSE)
     assert "mysql.password" in out.stdout or "/mysql/password" in out.stdout  # the change is visible
-    assert out.stdout.count("<redacted sha256:") >= 2
+    assert out.stdout.count("<redacted hmac:") >= 2
 
 
 def test_diff_show_secrets_reveals() -> None:
@@ -48,7 +48,7 @@ def test_explain_masks_one_path_and_the_table(output: tuple[str, str]) -> None:
     one = run_cli("explain", "mysql.password", *args)
     assert one.exit_code == 0, one.stderr
     assert_hidden(one, MYSQL_PASSWORD, NEW_PASSWORD)
-    assert "<redacted sha256:" in one.stdout
+    assert "<redacted hmac:" in one.stdout
     table = run_cli("explain", "--all", *args)
     assert table.exit_code == 0, table.stderr
     assert_hidden(table, MYSQL_PASSWORD, NEW_PASSWORD, LICENSE)
@@ -61,7 +61,7 @@ def test_validate_masks_a_secret_in_a_violation(output: tuple[str, str]) -> None
     out = run_cli("validate", "-f", USER_VALUES, "--set-json", f'mysql.password=["{NEW_PASSWORD}"]', *output)
     assert out.exit_code == 1
     assert_hidden(out, MYSQL_PASSWORD, NEW_PASSWORD, LICENSE)
-    assert "mysql" in out.stdout and "<redacted sha256:" in out.stdout
+    assert "mysql" in out.stdout and "<redacted hmac:" in out.stdout
 
 
 SECRETS = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ23456789", min_size=10, max_size=16).map(lambda s: "S3C-" + s)
@@ -87,7 +87,7 @@ def test_agent_token_rendered_into_a_secret_is_never_shown(old: str, new: str) -
     text = run_cli(*runs[0])  # -o text
     if old != new:
         assert "Secret default/specmerge-mlops-agent" in text.stdout
-        assert "-  token: <redacted sha256:" in text.stdout and "+  token: <redacted sha256:" in text.stdout
+        assert "-  token: <redacted hmac:" in text.stdout and "+  token: <redacted hmac:" in text.stdout
 
 
 def test_a_template_error_on_the_stored_side_is_scrubbed(tmp_path) -> None:  # type: ignore[no-untyped-def]

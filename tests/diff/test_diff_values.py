@@ -70,7 +70,7 @@ def test_secrets_are_masked_by_key_with_a_visible_change_and_revealed_on_request
     new = side(Layer("user", "u", {"db": {"password": "second-secret-value"}, "plain": "p"}))
     got = changes(old, new)
     c = got["/db/password"]
-    assert c["old"].startswith("<redacted sha256:") and c["new"].startswith("<redacted sha256:")
+    assert c["old"].startswith("<redacted hmac:") and c["new"].startswith("<redacted hmac:")
     assert c["old"] != c["new"]
     assert "secret-value" not in repr(got)
     shown = changes(old, new, reveal=True)["/db/password"]

@@ -45,7 +45,7 @@ def test_secrets_are_masked_unless_show_secrets() -> None:
     import base64
 
     encoded = base64.b64encode(FAKE_MYSQL_PASSWORD.encode()).decode()
-    assert encoded not in masked.stdout and "<redacted sha256:" in masked.stdout
+    assert encoded not in masked.stdout and "<redacted hmac:" in masked.stdout
     shown = run_cli("render", "-f", str(USER_VALUES), "--show-secrets")
     assert encoded in shown.stdout or FAKE_MYSQL_PASSWORD in shown.stdout
 

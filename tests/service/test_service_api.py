@@ -42,7 +42,7 @@ def test_put_get_round_trip_with_etag(api: httpx.Client, instance: str) -> None:
     assert got.status_code == 200
     assert got.headers["etag"] == created.headers["etag"] == got.json()["etag"]
     assert got.json()["values"]["global"] == VALID_USER["global"]
-    assert got.json()["values"]["mysql"]["password"].startswith("<redacted sha256:")
+    assert got.json()["values"]["mysql"]["password"].startswith("<redacted hmac:")
 
 
 def test_428_without_precondition_and_412_when_stale(api: httpx.Client, instance: str) -> None:
@@ -96,7 +96,7 @@ def test_redacted_placeholders_keep_the_stored_secret(api: httpx.Client, instanc
     create(api, instance)
     got = api.get(values_url(instance))
     edited = got.json()["values"]
-    assert edited["mysql"]["password"].startswith("<redacted sha256:")
+    assert edited["mysql"]["password"].startswith("<redacted hmac:")
     edited["mysql"]["user"] = "platform-rw"
     r = api.put(values_url(instance), json=edited, headers={"If-Match": got.headers["etag"]})
     assert r.status_code == 200, r.text
