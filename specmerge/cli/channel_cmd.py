@@ -174,7 +174,20 @@ def channel_server_command(
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     auth = "licence required" if licence else "no licence check"
     print(f"channel-server: serving {directory} on http://{shown}:{bound_port} ({auth})", flush=True)
+    _report_incumbent_problems(directory)
     serve(app, sock)
+
+
+def _report_incumbent_problems(directory: Path) -> None:
+    """One stderr line per spec an incumbent operator's client could not load (channels.compat)."""
+    from ..channels.compat import incumbent_problems
+    from ..channels.embedded import load_dir
+
+    for spec in load_dir(Path(directory)):
+        problems = incumbent_problems(spec)
+        if problems:
+            print(f"channel-server: an incumbent (W&B operator v1) client could not load {spec.channel}/{spec.version}: "
+                  + "; ".join(problems), file=sys.stderr, flush=True)
 
 
 __all__ = ["channel_app", "channel_server_command", "render_show"]

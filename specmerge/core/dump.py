@@ -17,7 +17,8 @@ _DIRECTIVE = "%YAML 1.1\n"
 # scalar that starts with a sign, a dot or a digit, after dropping every "_": Go's
 # ParseInt/ParseUint with base 0 (0x.., 0o.., 0b.., a leading 0 for octal) and its float
 # style. YAML 1.1 rules alone leave "08", "0o17" and "+.5" bare, and Helm reads 8, 15, 0.5.
-_GO_INT = re.compile(r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[0-9]+)$")
+# go-yaml parses what follows "0b" with ParseInt(.., 2), which takes a sign: "0b-1" is -1.
+_GO_INT = re.compile(r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][-+]?[01]+|[0-9]+)$")
 _GO_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 
 

@@ -15,7 +15,7 @@ from specmerge.core.dump import helm_reads_as_number, to_yaml
 TRICKY = st.one_of(
     st.text(alphabet="0123456789+-._eExXoObB:~", min_size=1, max_size=8),
     st.sampled_from(["08", "0o17", "+.5", "1_0", "0x_1F", ".inf", "-.NaN", "yes", "Off", "y", "Null", "~",
-                     "2001-12-14", "1:20", "0b101", "1e3", "_1", "1.", "-", "."]),
+                     "2001-12-14", "1:20", "0b101", "1e3", "_1", "1.", "-", ".", "0b-0", "0b+1"]),
 )
 
 
