@@ -162,11 +162,18 @@ def test_scrub_tokens_does_not_mangle_words() -> None:
     assert scrub_tokens('key "a.b": "p@ss"', ["p@ss"], "<value>") == 'key "a.b": "<value>"'
 
 
-def test_set_error_keeps_words_around_a_short_value() -> None:
-    from specmerge.core.loaders import _without_values
+def test_set_error_keeps_words_and_never_holds_the_value() -> None:
+    # a --set error names keys only: the old scrubbing of values out of Helm's text mangled words
+    # around a short value ("inde<value>")
+    from specmerge.core import LayerInputError
+    from specmerge.core.setflags import SetFlag, apply_flag
 
-    detail = "unable to parse key: index out of range near x"
-    assert _without_values(detail, "set", ["index=x"]) == "unable to parse key: index out of range near <value>"
+    with pytest.raises(LayerInputError) as err:
+        apply_flag({}, SetFlag("set", "index[x]=1,a.b=1,a.b.c=x"))
+    assert str(err.value).startswith("set:--set index[x],a.b,a.b.c: cannot parse: error parsing index of index")
+    with pytest.raises(LayerInputError) as err:
+        apply_flag({}, SetFlag("set", "a.b=1,a.b.c=Hunter2Secret"))
+    assert "Hunter2Secret" not in str(err.value) and "a.b holds a value of type integer" in str(err.value)
 
 
 def test_spellings_cover_go_json_and_urlquery() -> None:
