@@ -65,6 +65,25 @@ async def generic_500(request: Any, exc: Exception) -> Any:
     return JSONResponse({"detail": GENERIC_500, "requestId": rid}, status_code=500)
 
 
+async def _drain(receive: Receive, body_limit: int, seconds: float = 2.0) -> None:
+    """Read and drop the rest of a refused streamed body (at most 4x the limit, for at most
+    ``seconds``): a server that closes with unread input resets the connection, and the client,
+    still sending, can lose the 413 it was sent."""
+    dropped = 0
+    deadline = time.monotonic() + seconds
+    while dropped <= 4 * body_limit:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        try:
+            message = await asyncio.wait_for(receive(), left)
+        except asyncio.TimeoutError:
+            return
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        dropped += len(message.get("body", b""))
+
+
 class Guard:
     def __init__(self, app: ASGIApp, metrics: Metrics, body_limit: int, timeout: float,
                  admit: Admit | None = None) -> None:
@@ -120,6 +139,7 @@ class Guard:
                 await asyncio.wait_for(self.app(scope, limited_receive, send_with_id), self.timeout)
         except BodyTooLarge:
             await reply(413, f"request body over the {self.body_limit} byte limit")
+            await _drain(receive, self.body_limit)
         except asyncio.TimeoutError:
             log.warning("request %s timed out after %.1fs", rid, self.timeout)
             await reply(504, "request timed out")

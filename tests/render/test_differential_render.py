@@ -84,9 +84,9 @@ def test_show_values_masks_chart_default_secrets_unless_asked() -> None:
     assert f"password: {redact('leakyapp')}" in shown.stdout and "image: example/leakyapp:1.0" in shown.stdout
     assert "# -- The chart's default credentials" in shown.stdout  # comments kept
     raw = run_cli("show", "values", "--chart", LEAKY, "--show-secrets")
-    assert raw.stdout == (Path(LEAKY) / "values.yaml").read_text()
+    assert raw.stdout == (Path(LEAKY) / "values.yaml").read_text() + "\n"  # helm show values adds a newline
     bundled = run_cli("show", "values")  # no non-empty secret: exactly helm show values
-    assert bundled.stdout == (REPO / "charts" / "platform" / "values.yaml").read_text()
+    assert bundled.stdout == (REPO / "charts" / "platform" / "values.yaml").read_text() + "\n"
 
 
 def test_template_error_quotes_the_placeholder_not_the_secret() -> None:
