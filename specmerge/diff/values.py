@@ -15,7 +15,7 @@ Contract:
 - the origin of each side comes from that side's provenance chain: the winning layer, or
   the null that deleted the path, or the layer that cut it at an ancestor;
 - values are masked with the redactor (by key name and chart schema), so a secret that
-  changed shows two different ``<redacted sha256:…>`` and never its text.
+  changed shows two different ``<redacted hmac:…>`` and never its text.
 
 Results are sorted by JSON Pointer so output is deterministic.
 """

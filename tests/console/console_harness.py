@@ -15,6 +15,8 @@ from service.service_harness import ROOT, SECRETS, TOKEN, VALID_USER, Server, cr
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+#: The README's screenshot; a test run rewrites it only when asked (SPECMERGE_UPDATE_SCREENSHOT=1),
+#: so running the suite leaves the checkout as it was.
 SCREENSHOT = ROOT / "docs" / "console.png"
 
 #: The console layer of a seeded instance: ``mysql.user`` is set by chart, channel and console.

@@ -81,7 +81,7 @@ def test_releases_of_a_channel_newest_first(console_api: httpx.Client) -> None:
 def test_a_draft_preview_keeps_the_stored_secret_behind_its_placeholder(console_api: httpx.Client, seeded: Seeded) -> None:
     shown = console_api.get(values_url(seeded.instance)).json()["values"]
     placeholder = shown["mysql"]["password"]
-    assert placeholder.startswith("<redacted sha256:")
+    assert placeholder.startswith("<redacted hmac:")
     shown["mysql"]["port"] = 3307
     ref = {"namespace": seeded.namespace, "name": seeded.name}
     r = console_api.post("/v1/preview", json={"instance": ref, "user": shown})
@@ -94,9 +94,9 @@ def test_a_draft_preview_keeps_the_stored_secret_behind_its_placeholder(console_
     assert revealed.json()["values"]["mysql"]["password"] == MYSQL_PASSWORD
     assert revealed.json()["values"]["license"]["value"] == LICENCE
     # a placeholder that stands for nothing stored stays what it is (a save of it is refused)
-    shown["mysql"]["password"] = "<redacted sha256:00000000>"
+    shown["mysql"]["password"] = "<redacted hmac:00000000>"
     r = console_api.post("/v1/preview", params={"showSecrets": "true"}, json={"instance": ref, "user": shown})
-    assert r.json()["values"]["mysql"]["password"] == "<redacted sha256:00000000>"
+    assert r.json()["values"]["mysql"]["password"] == "<redacted hmac:00000000>"
 
 
 def test_console_dir_is_inside_the_package() -> None:

@@ -5,6 +5,7 @@ save with If-Match and the 412 flow, write-only secrets, keyboard-only use."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -98,7 +99,7 @@ def test_edit_live_violation_fix_preview_412_reapply_save(page: Any, console_ser
     c.sign_in()
     c.open(seeded.instance)
     text = c.editor_text()
-    assert "mysql:" in text and "<redacted sha256:" in text and MYSQL_PASSWORD not in text
+    assert "mysql:" in text and "<redacted hmac:" in text and MYSQL_PASSWORD not in text
     broken = text.replace("  user: platform-rw", "  user: platform-rw\n  port: not-a-port")
     c.set_editor(broken)
     problems = page.locator("#problems").inner_text()
@@ -150,7 +151,7 @@ def test_422_keeps_the_editor_text(page: Any, console_server: Server, seeded: Se
     c = Console(page, console_server)
     c.sign_in()
     c.open(seeded.instance)
-    text = re.sub(r"password: <redacted sha256:[0-9a-f]{8}>", "password: <redacted sha256:00000000>", c.editor_text())
+    text = re.sub(r"password: <redacted hmac:[0-9a-f]{8}>", "password: <redacted hmac:00000000>", c.editor_text())
     c.set_editor(text)
     page.get_by_role("button", name="Preview changes").click()
     page.wait_for_selector("#preview:not([hidden])")
@@ -218,7 +219,7 @@ def test_secrets_never_reach_dom_network_or_console_unless_revealed(page: Any, c
     doms = [page.content()]
     c.filter_text("mysql.password")
     row = c.row("/mysql/password")
-    assert row.locator("td.value").inner_text().startswith("<redacted sha256:")
+    assert row.locator("td.value").inner_text().startswith("<redacted hmac:")
     row.get_by_role("button", name=re.compile("shadowed")).click()
     row.get_by_role("button", name="Set a new value for mysql.password (write-only)").click()
     secret_input = page.get_by_label("New value for mysql.password (write-only)", exact=True)
@@ -338,7 +339,7 @@ def test_labels_and_contrast(page: Any, console_server: Server, seeded: Seeded) 
             assert _contrast(page, selector) >= 4.5, selector
 
 
-def test_screenshot_for_the_readme(page: Any, console_server: Server, console_api: httpx.Client) -> None:
+def test_screenshot_for_the_readme(page: Any, console_server: Server, console_api: httpx.Client, tmp_path: Path) -> None:
     demo = seed_instance(console_server, console_api, "ml/platform")
     c = Console(page, console_server)
     c.sign_in()
@@ -348,9 +349,10 @@ def test_screenshot_for_the_readme(page: Any, console_server: Server, console_ap
     c.set_editor(c.editor_text().replace("  user: platform-rw", "  user: platform-rw\n  port: not-a-port"))
     page.set_viewport_size({"width": 1280, "height": 1500})
     page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=False)
-    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shot = SCREENSHOT if os.environ.get("SPECMERGE_UPDATE_SCREENSHOT") == "1" else tmp_path / "console.png"
+    shot.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_new_instance_is_created_with_if_none_match(page: Any, console_server: Server, console_api: httpx.Client) -> None:
@@ -392,6 +394,6 @@ def test_revealing_without_permission_is_refused_and_stays_masked(page: Any, no_
     c.wait_status("Not allowed to reveal secret values (403)")
     assert not page.get_by_label("Show secret values (needs permission)").is_checked()
     c.filter_text("mysql.password")
-    assert c.row("/mysql/password").locator("td.value").inner_text().startswith("<redacted sha256:")
+    assert c.row("/mysql/password").locator("td.value").inner_text().startswith("<redacted hmac:")
     texts = [page.content(), *(r.response().text() for r in bodies if "/v1/" in r.url and r.response() is not None)]
     assert not [s for s in SECRETS for t in texts if s in t]

@@ -1,7 +1,7 @@
 // Paths into a values document: JSON Pointers (RFC 6901), leaf listings, edits and the
 // line of a path in the editor's text. Pure functions, no DOM.
 
-export const PLACEHOLDER = /^<redacted sha256:[0-9a-f]{8}>$/;
+export const PLACEHOLDER = /^<redacted hmac:[0-9a-f]{8}>$/;
 
 export function isSecretPlaceholder(value) {
   return typeof value === "string" && PLACEHOLDER.test(value);
