@@ -50,6 +50,11 @@ RULES = [
     client.V1PolicyRule(api_groups=["networking.k8s.io"], resources=["ingresses"], verbs=["get", "list", "watch", "create", "update", "patch", "delete"]),
     client.V1PolicyRule(api_groups=["autoscaling"], resources=["horizontalpodautoscalers"], verbs=["get", "list", "watch", "create", "update", "patch", "delete"]),
     client.V1PolicyRule(api_groups=["policy"], resources=["poddisruptionbudgets"], verbs=["get", "list", "watch", "create", "update", "patch", "delete"]),
+    # preflight's cluster facts (RequirementsMet) and the kinds drift resolves: list only
+    client.V1PolicyRule(api_groups=[""], resources=["nodes"], verbs=["list"]),
+    client.V1PolicyRule(api_groups=["networking.k8s.io"], resources=["ingressclasses"], verbs=["list"]),
+    client.V1PolicyRule(api_groups=["storage.k8s.io"], resources=["storageclasses"], verbs=["list"]),
+    client.V1PolicyRule(non_resource_urls=["/version", "/api", "/api/*", "/apis", "/apis/*"], verbs=["get"]),
 ]
 
 
