@@ -87,7 +87,8 @@ def test_install_end_to_end_with_precedence_layout_status_finalizer_and_events(e
                                  "releaseId": "rel-2026-10-stable-0.62.0", "source": "server"}
     assert status["helmRelease"] == {"name": "demo", "revision": 1, "status": "deployed"}
     assert {c["type"]: c["status"] for c in status["conditions"]} == {
-        "Ready": "True", "Released": "True", "Stalled": "False", "ChannelReady": "True"}
+        "Ready": "True", "Released": "True", "Stalled": "False", "ChannelReady": "True", "RequirementsMet": "True"}
+    assert condition(cr, "RequirementsMet")["reason"] == "NoRequirements"  # stable states none
     assert all(c["observedGeneration"] == 1 for c in status["conditions"])
     assert cr["metadata"]["finalizers"] == ["specmerge.io/uninstall"]
     assert len(status["history"]) == 1 and status["history"][0]["action"] == "Installed"
