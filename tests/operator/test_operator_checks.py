@@ -23,6 +23,7 @@ from operatorkit import (
     install_crd,
     patch_cr_values,
     ready,
+    requests,
     secret_json,
     service_account,
     start_channel_server,
@@ -136,6 +137,9 @@ def test_a_foreign_edit_is_reported_then_corrected_and_a_later_upgrade_succeeds(
     since = time.time()
     time.sleep(3.5)  # three more drift checks of an unchanged release
     assert writes(kube, env.op.user, ns, since) == []
+    checked = [e for e in requests(kube, env.op.user, since)
+               if e["verb"] == "get" and (e.get("objectRef") or {}).get("resource") == "deployments"]
+    assert len(checked) >= 2  # the checks did run: one GET of the Deployment each
     assert condition(get_cr(kube, ns, "demo"), "Drifted") == {}  # never drifted: nothing said
 
     deployment = app_deployment(kube, ns)
