@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -164,6 +165,23 @@ def start_channel_server(directory: Path) -> tuple[subprocess.Popen[str], str]:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = await_served(process, "channel-server", lambda: process.stderr.read() if process.stderr else "")
     return process, url
+
+
+@contextmanager
+def operator_on_channels(kube: Any, tmp: Path, home: str, test: str, *args: str) -> Iterator[Operator]:
+    """One operator process (its own ServiceAccount in ``home``, the CRD installed) for the CRs
+    labelled ``specmerge-test=<test>``, on the repository's channels served by the real channel
+    server; stopped (and the server too) on exit."""
+    install_crd(kube)
+    kubeconfig, user = service_account(kube, home, "specmerge-operator", tmp)
+    server, url = start_channel_server(repo_root() / "channels")
+    op = start_operator(kubeconfig, user, tmp / "operator.log", "--selector", f"specmerge-test={test}",
+                        "--channel-server", url, "--lease-namespace", home, *args, identity=f"{test}-op")
+    try:
+        yield op
+    finally:
+        op.stop()
+        stop_process(server)
 
 
 def channels_copy(tmp: Path) -> Path:

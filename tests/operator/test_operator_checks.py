@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,20 +18,16 @@ from operatorkit import (
     create_cr,
     events,
     get_cr,
+    operator_on_channels,
     helm_revisions,
-    install_crd,
     patch_cr_values,
     ready,
     requests,
     secret_json,
-    service_account,
-    start_channel_server,
-    start_operator,
     wait_for,
     writes,
 )
 from preflight.test_preflight_cluster import add_node, delete_all_nodes, nginx_class
-from procs import stop_process
 
 from specmerge.instances import CrKind
 
@@ -50,20 +45,13 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(kube, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("operator-checks")
-    install_crd(kube)
-    home = kube.namespace("opchecks")
-    kubeconfig, user = service_account(kube, home, "specmerge-operator", tmp)
-    server, url = start_channel_server(Path(__file__).resolve().parents[2] / "channels")
-    op = start_operator(kubeconfig, user, tmp / "operator.log", "--selector", "specmerge-test=checks",
-                        "--channel-server", url, "--lease-namespace", home, "--resync", "30",
-                        "--drift-interval", "1s", "--preflight-interval", "1s", identity="checks-op")
     try:
-        yield Env(kube, op)
+        with operator_on_channels(kube, tmp_path_factory.mktemp("operator-checks"), kube.namespace("opchecks"),
+                                  "checks", "--resync", "30", "--drift-interval", "1s",
+                                  "--preflight-interval", "1s") as op:
+            yield Env(kube, op)
     finally:
-        op.stop()
-        stop_process(server)
-        delete_all_nodes(kube)
+        delete_all_nodes(kube)  # Nodes are cluster-wide
 
 
 def patch_spec(kube: Any, ns: str, name: str, spec: dict[str, Any]) -> None:
