@@ -367,6 +367,7 @@ class Reconciler:
         held = "not installed" if install else f"not upgraded (revision {release.revision if release else 0} stays)"
         self._write_status(cr, mem, Outcome("Blocked", (
             Condition("Ready", False, "RequirementsNotMet", f"{held}: {found.message}"), found,
+            Condition("Stalled", False, "RequirementsNotMet", "waiting for the cluster to meet the requirements"),
             self._channel_condition(result)), channel=self._channel_status(result), failures=mem.failures))
         mem.fp, mem.settled, mem.blocked = fp, True, stamp
         log.info("blocked: requirements not met", extra={"instance": where})

@@ -109,6 +109,7 @@ def test_one_pod_runs_the_operator_with_serve_beside_it_locked_down(rendered: di
     operator, serve = pod["containers"]
     assert operator["args"][0] == "operator" and f"--namespace={NAMESPACE}" in operator["args"]
     assert f"--lease-namespace={NAMESPACE}" in operator["args"]
+    assert {"--drift-interval=10m", "--preflight-interval=60s"} <= set(operator["args"])
     assert serve["args"][0] == "serve" and "--in-cluster" in serve["args"]
     # the Service reaches both containers' ports; the NetworkPolicy admits only those two
     docs = documents(rendered["namespaced"])
@@ -126,6 +127,7 @@ def test_one_pod_runs_the_operator_with_serve_beside_it_locked_down(rendered: di
     (["--set", "rbac.namespaces[0]=Not_A_Label"], "rbac.namespaces"),
     (["--set", "fullnameOverride=-bad-"], "fullnameOverride"),
     (["--set", "rbac.clusterwide=true"], "clusterwide"),
+    (["--set", "operator.driftInterval=soon"], "operator.driftInterval"),
 ])  # fmt: skip
 def test_the_values_schema_rejects_bad_names_and_unknown_keys(flags: list[str], where: str) -> None:
     import subprocess
