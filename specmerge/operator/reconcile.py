@@ -36,6 +36,7 @@ from typing import Any
 from ..channels import ChannelRequest, ChannelResult, ChannelUnavailable
 from ..channels.secret_cache import ANNOTATION as CACHE_ANNOTATION
 from ..core import LayerInputError, Redactor
+from ..drift import DriftError, DriftMemo, DriftReport, check as drift_check, correct as drift_correct
 from ..instances import (
     DIGEST_KEY,
     FINALIZER,
@@ -56,9 +57,8 @@ from ..instances import (
     user_secret,
 )
 from ..pipeline import Plan, plan
-from ..render import ChartCache, ChartSourceError, RenderError, RenderOptions
-from ..drift import DriftError, DriftMemo, DriftReport, check as drift_check, correct as drift_correct
 from ..preflight import PreflightError, RequirementsError, evaluate, requirements_of
+from ..render import ChartCache, ChartSourceError, RenderError, RenderOptions
 from . import failpoints
 from .checks import FactsCache, Policy, drift_condition, policy_of, requirements_condition
 from .events import Events
@@ -66,7 +66,7 @@ from .helm import HelmDriver, HelmFailure
 from .informer import Informers
 from .kube import ApiError, Kube, secrets_path
 from .release import ReleaseState, release_state
-from .status import Condition, Outcome, NEGATIVE, condition_map, desired_status, now_rfc3339, transitions
+from .status import NEGATIVE, Condition, Outcome, condition_map, desired_status, now_rfc3339, transitions
 
 log = logging.getLogger("specmerge.operator")
 
