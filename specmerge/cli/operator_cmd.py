@@ -35,6 +35,22 @@ def _print_crd(kind: object) -> None:
     yaml.dump(doc, sys.stdout)
 
 
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _duration(text: str, flag: str) -> float:
+    """``90``, ``90s``, ``10m``, ``1h`` or ``0.5s`` as seconds (> 0)."""
+    raw = text.strip().lower()
+    unit = _UNITS.get(raw[-1:], None)
+    try:
+        seconds = float(raw[:-1] if unit else raw) * (unit or 1.0)
+    except ValueError:
+        seconds = -1.0
+    if seconds <= 0:
+        raise CliError(f"{flag}: expected a duration such as 30s, 10m or 1h, got {text!r}")
+    return seconds
+
+
 @handles_errors
 def operator_command(
     kubeconfig: Annotated[Path | None, typer.Option("--kubeconfig", help="Kubeconfig (default: in-cluster, then $KUBECONFIG).")] = None,
@@ -50,6 +66,8 @@ def operator_command(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Concurrent reconciles (never two for one instance).")] = 2,
     resync: Annotated[float, typer.Option("--resync", help="Seconds between full resyncs (converged CRs cost no request).")] = 3600.0,
     poll_interval: Annotated[float, typer.Option("--poll-interval", help="Seconds between channel polls.")] = 300.0,
+    drift_interval: Annotated[str, typer.Option("--drift-interval", help="Time between drift checks of each deployed release (90s, 10m, 1h; spec.drift.mode: disabled | warn | correct).")] = "10m",
+    preflight_interval: Annotated[str, typer.Option("--preflight-interval", help="Max age of cached cluster facts for requirements; how often blocked instances look again.")] = "60s",
     max_failures: Annotated[int, typer.Option("--max-failures", min=1, help="Failed Helm actions before rollback and Stalled.")] = 3,
     metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address of /metrics, /healthz, /readyz.")] = "127.0.0.1",
     metrics_port: Annotated[int, typer.Option("--metrics-port", help="Port of /metrics (0 picks a free one).")] = 8481,
@@ -80,11 +98,13 @@ def operator_command(
         raise CliError(f"--log-level: expected debug, info, warning or error, got {log_level!r}")
     if airgapped and channel_server:
         raise CliError("--airgapped and --channel-server exclude each other")
+    drift_seconds = _duration(drift_interval, "--drift-interval")
+    preflight_seconds = _duration(preflight_interval, "--preflight-interval")
     configure(log_level)
     cfg = OperatorConfig(
         kubeconfig=kubeconfig, context=context,
         scope=Scope(tuple(namespace or ()), selector),
-        settings=Settings(kind, channel, max_failures, airgapped, kube_version),
+        settings=Settings(kind, channel, max_failures, airgapped, kube_version, drift_seconds, preflight_seconds),
         channel_server=channel_server, license_file=license_file, workers=workers, resync=resync,
         poll_interval=poll_interval, metrics_host=metrics_host, metrics_port=metrics_port,
         lease_namespace=lease_namespace, lease_name=lease_name, lease_seconds=lease_seconds, identity=identity,

@@ -5,6 +5,10 @@ which is how shards split instances), the Secrets specmerge manages
 (``app.kubernetes.io/managed-by=specmerge``) and Helm's release Secrets (``owner=helm``,
 metadata only). Any event enqueues the instance it concerns. A resync every ``resync``
 seconds enqueues every CR; a converged instance then costs no request (reconcile step 4).
+Two more timers: every ``drift_interval`` the converged instances whose ``spec.drift.mode``
+is not ``disabled`` are marked due for a drift check and enqueued; every
+``preflight_interval`` the instances blocked on unmet requirements are enqueued (they look
+again once the shared cluster facts are older than that).
 Workers start only once this replica leads (followers keep their informers warm).
 """
 
@@ -140,6 +144,9 @@ class Controller:
             self._spawn(f"worker-{n}", self._work)
         self._spawn("channel-poller", lambda: self.poller.run(stop, poll_interval))
         self._spawn("resync", lambda: self._resync(stop))
+        settings = self.reconciler.settings
+        self._spawn("drift", lambda: self._every(stop, settings.drift_interval, self.drift_due))
+        self._spawn("preflight", lambda: self._every(stop, settings.preflight_interval, self.blocked_again))
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -150,6 +157,24 @@ class Controller:
         while not stop.wait(self.resync):
             for cr in self.crs.items():
                 self._on_cr("RESYNC", cr)
+
+    @staticmethod
+    def _every(stop: threading.Event, interval: float, action: Callable[[], None]) -> None:
+        while not stop.wait(interval):
+            action()
+
+    def drift_due(self) -> None:
+        """Enqueue the converged instances whose drift check is on."""
+        for key, mem in list(self.reconciler.memory.items()):
+            if mem.converged and mem.policy.drift_mode != "disabled":
+                mem.drift_due = True
+                self.queue.add(key)
+
+    def blocked_again(self) -> None:
+        """Enqueue the instances blocked on unmet requirements."""
+        for key, mem in list(self.reconciler.memory.items()):
+            if mem.blocked is not None:
+                self.queue.add(key)
 
     def _work(self) -> None:
         while True:

@@ -73,6 +73,13 @@ class HelmDriver:
         config = self._config(namespace)
         self._run("uninstall", lambda: config.uninstall(name, ignore_not_found=True, timeout=self.timeout), scrub)
 
+    def desired_objects(self, namespace: str, name: str) -> list[dict[str, Any]]:
+        """The objects of the deployed release as Helm applies them (its stored manifest)."""
+        from ..drift import release_objects
+
+        config = self._config(namespace)
+        return self._run("status", lambda: release_objects(config, name, namespace), lambda t: t)  # type: ignore[no-any-return]
+
     def close(self) -> None:
         with self._lock:
             for config in self._configs.values():

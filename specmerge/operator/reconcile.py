@@ -5,8 +5,15 @@
 3. No finalizer -> add ``specmerge.io/uninstall``.
 4. Inputs unchanged since the last settled pass, Helm's digest and ``-spec-active`` current,
    status current -> stop, **zero requests** (everything is read from the informers).
+   A converged release whose drift check is due (``--drift-interval``, ``spec.drift.mode``
+   not ``disabled``) is checked here: ``Drifted`` (warn) or corrected (correct); a check
+   of an unchanged release makes no write. A blocked instance stops here too while the
+   cluster facts it was blocked on are the newest and fresh.
 5. Channel down -> its last good release (``ChannelReady=False``); none at all -> retry.
 6. Violations, template or input errors -> ``Stalled``, no Helm call (masked, layers named).
+6a. An install (or, unless ``spec.preflight.enforceOnUpgrade`` is false, an upgrade) whose
+   channel release states requirements the cluster does not meet -> ``RequirementsMet=False``,
+   ``Ready=False``, no Helm call.
 7. Latest revision ``pending-*`` (a crash mid-action: one key is never in two workers and
    only the leader acts) -> roll back to the last deployed revision, or uninstall.
 8. Digest differs, release missing or not deployed -> install/upgrade, the digest as label.
@@ -29,6 +36,7 @@ from typing import Any
 from ..channels import ChannelRequest, ChannelResult, ChannelUnavailable
 from ..channels.secret_cache import ANNOTATION as CACHE_ANNOTATION
 from ..core import LayerInputError, Redactor
+from ..drift import DriftError, DriftMemo, DriftReport, check as drift_check, correct as drift_correct
 from ..instances import (
     DIGEST_KEY,
     FINALIZER,
@@ -49,14 +57,16 @@ from ..instances import (
     user_secret,
 )
 from ..pipeline import Plan, plan
+from ..preflight import PreflightError, RequirementsError, evaluate, requirements_of
 from ..render import ChartCache, ChartSourceError, RenderError, RenderOptions
 from . import failpoints
+from .checks import FactsCache, Policy, drift_condition, policy_of, requirements_condition
 from .events import Events
 from .helm import HelmDriver, HelmFailure
 from .informer import Informers
 from .kube import ApiError, Kube, secrets_path
 from .release import ReleaseState, release_state
-from .status import Condition, Outcome, desired_status, now_rfc3339, transitions
+from .status import NEGATIVE, Condition, Outcome, condition_map, desired_status, now_rfc3339, transitions
 
 log = logging.getLogger("specmerge.operator")
 
@@ -68,6 +78,8 @@ class Settings:
     max_failures: int = 3
     airgapped: bool = False
     kube_version: str | None = None
+    drift_interval: float = 600.0  # seconds between drift checks of a deployed release
+    preflight_interval: float = 60.0  # max age of cluster facts; how often blocked instances look again
 
 
 @dataclass
@@ -87,6 +99,12 @@ class Memory:
     failed_fp: str | None = None  # the inputs the failures were counted for
     request: ChannelRequest | None = None
     adopted: bool = False  # the Secrets missing from the informer were looked up once
+    policy: Policy = field(default_factory=Policy)
+    blocked: int | None = None  # the facts stamp the unmet requirements were found with
+    converged: bool = False  # the release is deployed at the desired digest
+    drift_due: bool = False  # set by the controller's drift timer
+    drift_memo: DriftMemo = field(default_factory=DriftMemo)
+    drift_objects: tuple[int, list[dict[str, Any]]] | None = None  # (revision, its desired objects)
 
 
 def spec_digest(p: Plan, namespace: str, name: str) -> str:
@@ -106,9 +124,11 @@ def _fingerprint(cr: dict[str, Any], user: dict[str, Any] | None, result: Channe
 
 class Reconciler:
     def __init__(self, kube: Kube, settings: Settings, crs: Informers, secrets: Informers, releases: Informers,
-                 channels: Any, helm: HelmDriver, events: Events, chart_cache: ChartCache | None = None) -> None:
+                 channels: Any, helm: HelmDriver, events: Events, chart_cache: ChartCache | None = None,
+                 facts: FactsCache | None = None) -> None:
         self.kube, self.settings, self.crs, self.secrets, self.releases = kube, settings, crs, secrets, releases
         self.channels, self.helm, self.events, self.chart_cache = channels, helm, events, chart_cache
+        self.facts = facts or FactsCache(kube.api_client, settings.preflight_interval)
         self.memory: dict[str, Memory] = {}
         self._pruning_reported = False
 
@@ -159,6 +179,7 @@ class Reconciler:
                 None if active is None else (active.get("data") or {}), (active or {}).get("metadata", {}).get("annotations"),
             )
             request = channel_request(instance, self.settings.default_channel)
+            mem.policy = policy_of(cr, instance.cr_locator)
         except PermanentError as exc:
             self._stall(cr, mem, _fingerprint(cr, user, None), "InvalidInput", str(exc))
             return
@@ -172,12 +193,20 @@ class Reconciler:
             raise TemporaryError(instance.cr_locator, f"no usable channel release: {exc}") from None
         fp = _fingerprint(cr, user, result)
         release = self._release(namespace, name, mem)
-        if mem.fp == fp and mem.settled and self._status_current(cr, mem) and (
-            mem.stalled or (release is not None and release.deployed and release.digest == mem.digest
-                            and mem.digest is not None and self._active_current(active, mem.digest, mem))
-        ):
-            return
+        mem.converged = (release is not None and release.deployed and release.digest == mem.digest
+                         and mem.digest is not None and self._active_current(active, mem.digest, mem))
+        if mem.fp == fp and mem.settled and self._status_current(cr, mem):
+            if mem.blocked is not None:
+                if self.facts.current(mem.blocked):
+                    return
+            elif mem.stalled:
+                return
+            elif mem.converged:
+                assert release is not None
+                self._check_drift(cr, mem, release)
+                return
         mem.settled = mem.stalled = False
+        mem.blocked = None
         try:
             p = plan(plan_inputs(instance, result.spec, offline=self.settings.airgapped, cache=self.chart_cache,
                                  options=self._options(instance)))
@@ -200,8 +229,13 @@ class Reconciler:
         entry = None
         if mem.failed_fp != fp:
             mem.failures, mem.failed_fp = 0, fp  # new inputs: a fresh count of Helm failures
+        requirements: Condition | None = None
         if release is None or release.digest != digest or not release.deployed:
+            requirements, stop = self._preflight(cr, mem, p, fp, release, result, scrub)
+            if stop:
+                return
             entry, release = self._apply(cr, mem, p, digest, release, result, scrub)
+            mem.drift_due = False  # Helm has just applied every object
         mem.failures = 0
         self._write_active(cr, instance, p, digest, result, active, mem)
         self._write_cache(cr, request, result)
@@ -213,10 +247,16 @@ class Reconciler:
         ]
         if remediated is not None:
             conditions.append(remediated)
+        if requirements is not None:
+            conditions.append(requirements)
+        if mem.policy.drift_mode == "disabled":
+            conditions.append(Condition("Drifted", None, "DriftCheckDisabled", "spec.drift.mode is disabled"))
         self._write_status(cr, mem, Outcome(
             "Deployed", tuple(conditions), result.version, digest, digest, self._channel_status(result),
             {"name": name, "revision": release.revision, "status": release.status}, 0, entry))
-        mem.fp, mem.digest, mem.settled = fp, digest, True
+        mem.fp, mem.digest, mem.settled, mem.converged = fp, digest, True, True
+        if entry is None:
+            self._check_drift(cr, mem, release)
 
     # -- steps --------------------------------------------------------------------------
 
@@ -299,6 +339,81 @@ class Reconciler:
                                             channel=None if result is None else self._channel_status(result)))
         mem.fp, mem.settled, mem.stalled = fp, True, True
         log.warning("stalled: %s", reason, extra={"instance": f"{cr['metadata']['namespace']}/{cr['metadata']['name']}"})
+
+    def _preflight(self, cr: dict[str, Any], mem: Memory, p: Plan, fp: str, release: ReleaseState | None,
+                   result: ChannelResult, scrub: Any) -> tuple[Condition | None, bool]:
+        """``RequirementsMet`` before an install or upgrade. When unmet and enforced (always for an
+        install; for an upgrade unless ``spec.preflight.enforceOnUpgrade`` is false) the instance
+        is blocked: status written, ``mem.blocked`` set, and the caller stops (no Helm call)."""
+        install = release is None or (not release.deployed and release.previous_good is None)
+        enforced = install or mem.policy.enforce_on_upgrade
+        where = self.settings.kind.locator(cr["metadata"]["namespace"], cr["metadata"]["name"])
+        try:
+            requirements = requirements_of(result.spec)
+        except RequirementsError as exc:
+            self._stall(cr, mem, fp, "InvalidRequirements", str(exc), result)
+            return None, True
+        if requirements is None:
+            return requirements_condition(None, f"{result.channel} {result.version}", enforced), False
+        try:
+            stamp, facts = self.facts.get()
+        except PreflightError as exc:
+            raise TemporaryError(where, f"cluster facts for the requirements not read: {exc}") from None
+        report = evaluate(requirements, facts, p.effective.full)
+        found = requirements_condition(report, f"{result.channel} {result.version}", enforced)
+        found = Condition(found.type, found.status, found.reason, scrub(found.message))
+        if report.ok or not enforced:
+            return found, False
+        held = "not installed" if install else f"not upgraded (revision {release.revision if release else 0} stays)"
+        self._write_status(cr, mem, Outcome("Blocked", (
+            Condition("Ready", False, "RequirementsNotMet", f"{held}: {found.message}"), found,
+            Condition("Stalled", False, "RequirementsNotMet", "waiting for the cluster to meet the requirements"),
+            self._channel_condition(result)), channel=self._channel_status(result), failures=mem.failures))
+        mem.fp, mem.settled, mem.blocked = fp, True, stamp
+        log.info("blocked: requirements not met", extra={"instance": where})
+        return found, True
+
+    def _current_status(self, cr: dict[str, Any], mem: Memory) -> dict[str, Any]:
+        if mem.status is not None and cr["metadata"].get("resourceVersion") == mem.status_rv:
+            return mem.status  # the informer has not seen our last write yet
+        return cr.get("status") or {}
+
+    def _set_conditions(self, cr: dict[str, Any], mem: Memory, *conditions: Condition) -> None:
+        current = self._current_status(cr, mem)
+        self._write_status(cr, mem, Outcome(str(current.get("phase") or "Deployed"), conditions,
+                                            failures=int(current.get("failures") or 0)))
+
+    def _check_drift(self, cr: dict[str, Any], mem: Memory, release: ReleaseState) -> None:
+        """When due: compare the deployed release's objects with the cluster (the memo skips
+        objects unchanged since their last clean check); ``warn`` reports ``Drifted=True`` with
+        the changed paths, ``correct`` also puts them back as Helm's field manager."""
+        if not mem.drift_due or mem.policy.drift_mode == "disabled":
+            return
+        mem.drift_due = False
+        namespace, name = cr["metadata"]["namespace"], cr["metadata"]["name"]
+        try:
+            if mem.drift_objects is None or mem.drift_objects[0] != release.revision:
+                mem.drift_objects = (release.revision, self.helm.desired_objects(namespace, name))
+            objects = mem.drift_objects[1]
+            report: DriftReport = drift_check(self.kube.api_client, objects, namespace, mem.drift_memo)
+            correction = None
+            if not report.ok and mem.policy.drift_mode == "correct":
+                correction = drift_correct(self.kube.api_client, objects, namespace, report, mem.drift_memo)
+        except (DriftError, HelmFailure) as exc:
+            log.warning("drift not checked: %s", exc, extra={"instance": f"{namespace}/{name}"})
+            self._set_conditions(cr, mem, Condition("Drifted", None, "CheckFailed", str(exc)))
+            return
+        if report.ok:
+            previous = condition_map(self._current_status(cr, mem)).get("Drifted") or {}
+            if previous and previous.get("status") != "False":
+                self._set_conditions(cr, mem, Condition("Drifted", False, "NoDrift",
+                                                        f"the {len(report.objects)} objects of the release match it"))
+            return
+        found = drift_condition(report, correction)
+        if correction is not None:
+            self.events.emit(cr, "Warning", "DriftCorrected", "Correct", found.message)
+        log.warning("drift: %s", found.message, extra={"instance": f"{namespace}/{name}"})
+        self._set_conditions(cr, mem, found)
 
     def _unlock(self, cr: dict[str, Any], mem: Memory, release: ReleaseState, scrub: Any) -> Condition:
         """A ``pending-*`` latest revision: roll back to the last deployed one, or uninstall."""
@@ -432,9 +547,7 @@ class Reconciler:
                          {CACHE_ANNOTATION: canonical_json(extras)})
 
     def _write_status(self, cr: dict[str, Any], mem: Memory, outcome: Outcome) -> None:
-        current = cr.get("status")
-        if mem.status is not None and cr["metadata"].get("resourceVersion") == mem.status_rv:
-            current = mem.status  # the informer has not seen our last write yet
+        current = self._current_status(cr, mem) or None
         generation = int(cr["metadata"].get("generation") or 0)
         desired = desired_status(current, generation, outcome)
         if desired == current:
@@ -442,7 +555,7 @@ class Reconciler:
             return
         known = {c.get("type") for c in (current or {}).get("conditions") or []}
         for c in transitions(current, desired):
-            good = (c["type"] != "Stalled") == (c["status"] == "True")
+            good = (c["type"] not in NEGATIVE) == (c["status"] == "True")
             if good and c["type"] not in known:
                 continue  # a first good state: the Installed event already says it
             self.events.emit(cr, "Normal" if good else "Warning", c["reason"], "Reconcile",

@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 HISTORY = 5
+#: conditions whose True is the bad state
+NEGATIVE = frozenset({"Stalled", "Drifted"})
 MAX_MESSAGE = 4000
 
 
@@ -87,8 +89,8 @@ def transitions(before: dict[str, Any] | None, after: dict[str, Any]) -> list[di
     """The conditions of ``after`` whose status differs from ``before`` (what events report)."""
     old = condition_map(before)
     return [c for c in after.get("conditions") or []
-            if c.get("type") in ("Ready", "Stalled", "ChannelReady")
+            if c.get("type") in ("Ready", "Stalled", "ChannelReady", "RequirementsMet", "Drifted")
             and (old.get(c["type"]) or {}).get("status") != c.get("status")]
 
 
-__all__ = ["Condition", "Outcome", "condition_map", "desired_status", "now_rfc3339", "transitions"]
+__all__ = ["NEGATIVE", "Condition", "Outcome", "condition_map", "desired_status", "now_rfc3339", "transitions"]

@@ -60,7 +60,8 @@ def test_specmerge_render_equals_helm_template(helm_cli: Path, rendered: dict[st
     assert without_generated_token(ours) == without_generated_token(theirs)
     kinds = sorted(d["kind"] for d in documents(ours))
     expected = ["Deployment", "NetworkPolicy", "PodDisruptionBudget", "Secret", "Service", "ServiceAccount"]
-    expected += ["Role", "RoleBinding"] + (["ClusterRole", "ClusterRoleBinding"] if mode == "cluster-wide" else [])
+    expected += ["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"]  # the cluster reads
+    expected += ["ClusterRole", "ClusterRoleBinding"] if mode == "cluster-wide" else []
     assert kinds == sorted(expected)
 
 
@@ -108,6 +109,7 @@ def test_one_pod_runs_the_operator_with_serve_beside_it_locked_down(rendered: di
     operator, serve = pod["containers"]
     assert operator["args"][0] == "operator" and f"--namespace={NAMESPACE}" in operator["args"]
     assert f"--lease-namespace={NAMESPACE}" in operator["args"]
+    assert {"--drift-interval=10m", "--preflight-interval=60s"} <= set(operator["args"])
     assert serve["args"][0] == "serve" and "--in-cluster" in serve["args"]
     # the Service reaches both containers' ports; the NetworkPolicy admits only those two
     docs = documents(rendered["namespaced"])
@@ -125,6 +127,7 @@ def test_one_pod_runs_the_operator_with_serve_beside_it_locked_down(rendered: di
     (["--set", "rbac.namespaces[0]=Not_A_Label"], "rbac.namespaces"),
     (["--set", "fullnameOverride=-bad-"], "fullnameOverride"),
     (["--set", "rbac.clusterwide=true"], "clusterwide"),
+    (["--set", "operator.driftInterval=soon"], "operator.driftInterval"),
 ])  # fmt: skip
 def test_the_values_schema_rejects_bad_names_and_unknown_keys(flags: list[str], where: str) -> None:
     import subprocess
@@ -135,27 +138,40 @@ def test_the_values_schema_rejects_bad_names_and_unknown_keys(flags: list[str], 
 
 
 def test_rbac_grants_what_the_operator_tests_grant_in_both_modes(rendered: dict[str, str]) -> None:
-    needed = grants(r.to_dict() | {"apiGroups": [g for g in r.api_groups if g != INCUMBENT_GROUP]} for r in RULES)
-    assert len(needed) > 40
+    needed = grants(r.to_dict() | {"apiGroups": [g for g in r.api_groups if g != INCUMBENT_GROUP]}
+                    for r in RULES if r.api_groups)
+    urls = {(u, v) for r in RULES for u in r.non_resource_urls or () for v in r.verbs}
+    assert len(needed) > 40 and urls
     for mode in ("namespaced", "cluster-wide"):
         rules = rules_of(documents(rendered[mode]), "Role", "ClusterRole", namespace=NAMESPACE)
         assert needed <= grants(rules), f"{mode}: missing {sorted(needed - grants(rules))}"
-        assert not [r for r in rules if "*" in r["verbs"] or "*" in r["resources"] or "*" in r["apiGroups"]]
+        granted = {(u, v) for r in rules for u in r.get("nonResourceURLs") or () for v in r["verbs"]}
+        assert urls <= granted, f"{mode}: missing {sorted(urls - granted)}"
+        assert not [r for r in rules if "*" in r["verbs"] or "*" in r.get("resources", ())
+                    or "*" in r.get("apiGroups", ())]
     # Leases (leader election) only in the release namespace, also in cluster-wide mode
     wide = documents(rendered["cluster-wide"])
-    assert not [r for r in rules_of(wide, "ClusterRole") if "coordination.k8s.io" in r["apiGroups"]]
+    assert not [r for r in rules_of(wide, "ClusterRole") if "coordination.k8s.io" in r.get("apiGroups", ())]
     assert rules_of(wide, "Role") == [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
                                        "verbs": ["get", "create", "update"]}]
 
 
 def test_kube_auth_binds_the_account_to_auth_delegator_only_when_asked(rendered: dict[str, str]) -> None:
     docs = documents(specmerge_render("sm", NAMESPACE, "--set", "serve.kubeAuth=true"))
-    binding = next(d for d in docs if d["kind"] == "ClusterRoleBinding")
+    binding = next(d for d in docs if d["kind"] == "ClusterRoleBinding" and "auth-delegator" in d["metadata"]["name"])
     assert binding["roleRef"]["name"] == "system:auth-delegator"
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "sm-specmerge", "namespace": NAMESPACE}]
     serve = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][1]
     assert "--kube-auth" in serve["args"]
-    assert "ClusterRoleBinding" not in [d["kind"] for d in documents(rendered["namespaced"])]
+    # namespaced mode: the only cluster-wide grant is the read-only one preflight needs
+    namespaced = documents(rendered["namespaced"])
+    bindings = [d for d in namespaced if d["kind"] == "ClusterRoleBinding"]
+    assert [b["roleRef"]["name"] for b in bindings] == [f"{NAMESPACE}-sm-specmerge-cluster-reads"]
+    reads = grants(rules_of(namespaced, "ClusterRole"))
+    assert {v for _, _, v in reads} == {"list"}
+    assert {r for _, r, _ in reads} == {"nodes", "ingressclasses", "storageclasses"}
+    off = documents(specmerge_render("sm", NAMESPACE, "--set", "rbac.clusterReads=false"))
+    assert not [d for d in off if d["kind"] in ("ClusterRole", "ClusterRoleBinding")]
 
 
 def test_namespaced_mode_has_one_role_per_managed_namespace() -> None:

@@ -84,7 +84,8 @@ def test_installs_with_the_sdk_and_every_object_exists(kube, namespaced: Install
     home, extra = namespaced.namespace, namespaced.extra
     assert kinds == sorted([("Deployment", home), ("NetworkPolicy", home), ("PodDisruptionBudget", home),
                             ("Role", home), ("Role", extra), ("RoleBinding", home), ("RoleBinding", extra),
-                            ("Secret", home), ("Service", home), ("ServiceAccount", home)])
+                            ("Secret", home), ("Service", home), ("ServiceAccount", home),
+                            ("ClusterRole", None), ("ClusterRoleBinding", None)])  # the read-only cluster reads
     assert all(_exists(kube, d) for d in namespaced.manifest)
     crd = kube.apiextensions_v1.read_custom_resource_definition(f"{PLURAL}.{GROUP}")
     assert crd.spec.names.short_names == ["wandb"]
@@ -100,16 +101,19 @@ def test_cluster_wide_mode_installs_a_cluster_role_and_a_lease_role_at_home(kube
     home = kube.namespace("smw")
     manifest = helm_install(kube, home, {"rbac": {"clusterWide": True}, "serve": {"kubeAuth": True}})
     kinds = sorted(d["kind"] for d in manifest)
-    assert kinds.count("ClusterRole") == kinds.count("Role") == 1 and kinds.count("ClusterRoleBinding") == 2
+    # the operator's ClusterRole and the cluster reads; bound with them and auth-delegator
+    assert (kinds.count("ClusterRole"), kinds.count("Role"), kinds.count("ClusterRoleBinding")) == (2, 1, 3)
     assert all(_exists(kube, d) for d in manifest)
-    binding = next(d for d in manifest if d["kind"] == "ClusterRoleBinding" and d["roleRef"]["name"] != "system:auth-delegator")
+    binding = next(d for d in manifest if d["kind"] == "ClusterRoleBinding" and d["roleRef"]["name"] != "system:auth-delegator"
+                   and not d["roleRef"]["name"].endswith("-cluster-reads"))
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": FULLNAME, "namespace": home}]
     # the apiserver's RBAC: the account may manage instances and Secrets in any namespace
     elsewhere = kube.namespace("any")
     user = f"system:serviceaccount:{home}:{FULLNAME}"
     for group, resource, verb in ((GROUP, PLURAL, "watch"), ("", "secrets", "create"), ("apps", "deployments", "patch")):
         wait_for(lambda: _allowed(kube, user, group, resource, verb, elsewhere), 15, f"{verb} {resource} in {elsewhere}")
-    assert not _allowed(kube, user, "", "nodes", "list", None)
+    wait_for(lambda: _allowed(kube, user, "", "nodes", "list", None), 15, "list nodes (preflight)")
+    assert not _allowed(kube, user, "", "nodes", "patch", None) and not _allowed(kube, user, "", "nodes", "get", None)
     # serve.kubeAuth: serve may review callers' tokens and permissions
     wait_for(lambda: _allowed(kube, user, "authentication.k8s.io", "tokenreviews", "create", None), 15, "auth-delegator")
     assert _allowed(kube, user, "authorization.k8s.io", "subjectaccessreviews", "create", None)

@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,6 +51,11 @@ RULES = [
     client.V1PolicyRule(api_groups=["networking.k8s.io"], resources=["ingresses"], verbs=["get", "list", "watch", "create", "update", "patch", "delete"]),
     client.V1PolicyRule(api_groups=["autoscaling"], resources=["horizontalpodautoscalers"], verbs=["get", "list", "watch", "create", "update", "patch", "delete"]),
     client.V1PolicyRule(api_groups=["policy"], resources=["poddisruptionbudgets"], verbs=["get", "list", "watch", "create", "update", "patch", "delete"]),
+    # preflight's cluster facts (RequirementsMet) and the kinds drift resolves: list only
+    client.V1PolicyRule(api_groups=[""], resources=["nodes"], verbs=["list"]),
+    client.V1PolicyRule(api_groups=["networking.k8s.io"], resources=["ingressclasses"], verbs=["list"]),
+    client.V1PolicyRule(api_groups=["storage.k8s.io"], resources=["storageclasses"], verbs=["list"]),
+    client.V1PolicyRule(non_resource_urls=["/version", "/api", "/api/*", "/apis", "/apis/*"], verbs=["get"]),
 ]
 
 
@@ -159,6 +165,23 @@ def start_channel_server(directory: Path) -> tuple[subprocess.Popen[str], str]:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = await_served(process, "channel-server", lambda: process.stderr.read() if process.stderr else "")
     return process, url
+
+
+@contextmanager
+def operator_on_channels(kube: Any, tmp: Path, home: str, test: str, *args: str) -> Iterator[Operator]:
+    """One operator process (its own ServiceAccount in ``home``, the CRD installed) for the CRs
+    labelled ``specmerge-test=<test>``, on the repository's channels served by the real channel
+    server; stopped (and the server too) on exit."""
+    install_crd(kube)
+    kubeconfig, user = service_account(kube, home, "specmerge-operator", tmp)
+    server, url = start_channel_server(repo_root() / "channels")
+    op = start_operator(kubeconfig, user, tmp / "operator.log", "--selector", f"specmerge-test={test}",
+                        "--channel-server", url, "--lease-namespace", home, *args, identity=f"{test}-op")
+    try:
+        yield op
+    finally:
+        op.stop()
+        stop_process(server)
 
 
 def channels_copy(tmp: Path) -> Path:

@@ -22,20 +22,16 @@ from operatorkit import (
     create_cr,
     events,
     get_cr,
+    operator_on_channels,
     helm_revisions,
-    install_crd,
     patch_cr_values,
     put_user_values,
     ready,
     requests,
     secret_json,
-    service_account,
-    start_channel_server,
-    start_operator,
     wait_for,
     writes,
 )
-from procs import stop_process
 
 pytestmark = pytest.mark.cluster
 
@@ -51,19 +47,10 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env(kube, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:  # type: ignore[no-untyped-def]
-    tmp = tmp_path_factory.mktemp("operator-flow")
-    install_crd(kube)
     home = kube.namespace("op")
-    kubeconfig, user = service_account(kube, home, "specmerge-operator", tmp)
-    server, url = start_channel_server(Path(__file__).resolve().parents[2] / "channels")
-    op = start_operator(kubeconfig, user, tmp / "operator.log", "--selector", "specmerge-test=flow",
-                        "--channel-server", url, "--lease-namespace", home, "--resync", "2",
-                        "--poll-interval", "2", "--workers", "2", identity="flow-op")
-    try:
+    with operator_on_channels(kube, tmp_path_factory.mktemp("operator-flow"), home, "flow",
+                              "--resync", "2", "--poll-interval", "2", "--workers", "2") as op:
         yield Env(kube, op, home)
-    finally:
-        op.stop()
-        stop_process(server)
     assert MYSQL_PASSWORD not in op.logs()
 
 
@@ -87,7 +74,8 @@ def test_install_end_to_end_with_precedence_layout_status_finalizer_and_events(e
                                  "releaseId": "rel-2026-10-stable-0.62.0", "source": "server"}
     assert status["helmRelease"] == {"name": "demo", "revision": 1, "status": "deployed"}
     assert {c["type"]: c["status"] for c in status["conditions"]} == {
-        "Ready": "True", "Released": "True", "Stalled": "False", "ChannelReady": "True"}
+        "Ready": "True", "Released": "True", "Stalled": "False", "ChannelReady": "True", "RequirementsMet": "True"}
+    assert condition(cr, "RequirementsMet")["reason"] == "NoRequirements"  # stable states none
     assert all(c["observedGeneration"] == 1 for c in status["conditions"])
     assert cr["metadata"]["finalizers"] == ["specmerge.io/uninstall"]
     assert len(status["history"]) == 1 and status["history"][0]["action"] == "Installed"

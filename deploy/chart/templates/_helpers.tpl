@@ -115,6 +115,26 @@ capabilities:
   drop: [ALL]
 {{- end -}}
 
+{{/*
+Cluster-scoped reads (rbac.clusterReads), bound in both modes: the facts preflight checks a
+channel release's requirements against (Nodes: count, Ready, cordoned, allocatable CPU and
+memory; IngressClasses and StorageClasses: the one named or the default; discovery: API
+groups, CRDs, the Kubernetes version, and the kinds drift checks resolve). List only.
+*/}}
+{{- define "specmerge.clusterReadRules" -}}
+- apiGroups: [""]
+  resources: [nodes]
+  verbs: [list]
+- apiGroups: [networking.k8s.io]
+  resources: [ingressclasses]
+  verbs: [list]
+- apiGroups: [storage.k8s.io]
+  resources: [storageclasses]
+  verbs: [list]
+- nonResourceURLs: [/version, /api, /api/*, /apis, /apis/*]
+  verbs: [get]
+{{- end -}}
+
 {{/* Leader election: the Lease lives in the release namespace (--lease-namespace), in both modes. */}}
 {{- define "specmerge.leaseRules" -}}
 - apiGroups: [coordination.k8s.io]
