@@ -195,6 +195,10 @@ class Reconciler:
         release = self._release(namespace, name, mem)
         mem.converged = (release is not None and release.deployed and release.digest == mem.digest
                          and mem.digest is not None and self._active_current(active, mem.digest, mem))
+        if mem.fp == fp and mem.settled and mem.stalled and mem.blocked is None:
+            # a stalled instance waits for its inputs to change; the informer showing an older copy of
+            # the CR (from before our last status writes) is no reason to call Helm again
+            return
         if mem.fp == fp and mem.settled and self._status_current(cr, mem):
             if mem.blocked is not None:
                 if self.facts.current(mem.blocked):
