@@ -53,6 +53,22 @@ def release_key(obj: dict[str, Any]) -> str | None:
     return f"{meta.get('namespace')}/{name}" if name else None
 
 
+#: The kinds whose edits start a drift check at once, beside the ``--drift-interval`` timer: the
+#: bundled platform chart's kinds, which the operator's RBAC lets it list and watch. Helm labels
+#: every object it applies ``app.kubernetes.io/managed-by=Helm`` and annotates it with its release.
+OWNED: tuple[tuple[str, str, str], ...] = (
+    ("", "v1", "configmaps"), ("", "v1", "services"), ("", "v1", "serviceaccounts"),
+    ("apps", "v1", "deployments"), ("networking.k8s.io", "v1", "ingresses"),
+    ("autoscaling", "v2", "horizontalpodautoscalers"), ("policy", "v1", "poddisruptionbudgets"),
+)
+OWNED_SELECTOR = "app.kubernetes.io/managed-by=Helm"
+
+
+def collection_path(group: str, version: str, plural: str, namespace: str | None) -> str:
+    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    return f"{base}/namespaces/{namespace}/{plural}" if namespace else f"{base}/{plural}"
+
+
 class Controller:
     def __init__(self, kube: Kube, scope: Scope, kind: CrKind, make_reconciler: Callable[..., Reconciler],
                  poller: ChannelPoller, queue: WorkQueue, *, workers: int = 2, resync: float = 3600.0,
@@ -68,6 +84,9 @@ class Controller:
         self.releases = Informers(lambda ns: Informer(kube, secrets_path(ns), self._on_release,
                                                       name=f"releases:{ns or '*'}", selector=HELM_SELECTOR,
                                                       metadata_only=True, index=release_key), scope.namespaces)
+        self.owned = [Informers(lambda ns, g=g, v=v, p=p: Informer(
+            kube, collection_path(g, v, p, ns), self._on_owned, name=f"{p}:{ns or '*'}", selector=OWNED_SELECTOR,
+            metadata_only=True), scope.namespaces) for g, v, p in OWNED]
         self.reconciler = make_reconciler(crs=self.crs, secrets=self.secrets, releases=self.releases)
         self._threads: list[threading.Thread] = []
 
@@ -89,6 +108,19 @@ class Controller:
         meta = obj.get("metadata") or {}
         self._enqueue_if_instance(meta.get("namespace", ""), (meta.get("labels") or {}).get("name"))
 
+    def _on_owned(self, kind: str, obj: dict[str, Any]) -> None:
+        """An object of a release changed or went away: a drift check of that instance, now,
+        if it is converged and checks drift (listing and Helm's own applies are not edits)."""
+        if kind not in ("MODIFIED", "DELETED"):
+            return
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        name, namespace = annotations.get("meta.helm.sh/release-name"), annotations.get("meta.helm.sh/release-namespace")
+        key = f"{namespace}/{name}"
+        mem = self.reconciler.memory.get(key)
+        if name and namespace and mem is not None and mem.converged and mem.policy.drift_mode != "disabled":
+            mem.drift_due = True
+            self.queue.add(key)
+
     def on_new_release(self, channel: str) -> None:
         """A channel published: enqueue exactly the unpinned instances on it."""
         for key, mem in list(self.reconciler.memory.items()):
@@ -98,7 +130,7 @@ class Controller:
     # -- lifecycle ----------------------------------------------------------------------
 
     def informers(self) -> list[Informer]:
-        return self.crs.all() + self.secrets.all() + self.releases.all()
+        return self.crs.all() + self.secrets.all() + self.releases.all() + [i for o in self.owned for i in o.all()]
 
     def synced(self) -> bool:
         return all(i.synced.is_set() for i in self.informers())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,3 +187,18 @@ def test_disabled_mode_says_so_and_leaves_edits_alone(env: Env) -> None:
     time.sleep(3)
     assert app_deployment(kube, ns).spec.replicas == 7
     assert condition(get_cr(kube, ns, "demo"), "Drifted")["reason"] == "DriftCheckDisabled"
+
+
+def test_an_edit_starts_a_drift_check_at_once_not_at_the_next_interval(kube, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a one-hour timer: only the watch on the release's objects can notice the edit within the test
+    with operator_on_channels(kube, tmp_path, kube.namespace("opwatch"), "watch", "--drift-interval", "1h") as op:
+        ns = kube.namespace("watch")
+        create_cr(kube, ns, "demo", labels={"specmerge-test": "watch"})
+        wait_for(lambda: ready(kube, ns, "demo"), 90, "Ready")
+        deployment = app_deployment(kube, ns)
+        client.AppsV1Api(kube.api_client).patch_namespaced_deployment(
+            deployment.metadata.name, ns, {"spec": {"replicas": deployment.spec.replicas + 2}},
+            field_manager="kubectl-edit")
+        cr = wait_for(with_condition(kube, ns, "demo", "Drifted", "True"), 30, "Drifted=True from the watch")
+        assert "/spec/replicas" in condition(cr, "Drifted")["message"]
+        assert op.process.poll() is None
