@@ -335,22 +335,33 @@ def _without_nulls(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in values.items() if v is not None}
 
 
+def _top_level_nulls(values: Mapping[str, Any]) -> frozenset[tuple[Any, ...]]:
+    return frozenset((k,) for k, v in values.items() if v is None)
+
+
+def chart_defaults_layer(source: str, values: Mapping[str, Any], positions: Any = None) -> Layer:
+    """The ``chart`` layer of a chart's defaults: a ``key: null`` among them is dropped, as
+    Helm >= 4.2 drops chart default nils (it is no value, and deletes nothing, not even a
+    subchart's default). A top-level one's key is remembered (:attr:`Layer.null_keys`): there a
+    user's null deletes the key, as in Helm, instead of reaching the templates; below the top
+    level Helm keeps the user's null (both pinned against helm v4.2.3 by tests/core/test_helm_parity.py)."""
+    kept = _without_nulls(values)
+    if positions is None:
+        return Layer("chart", source, kept, null_keys=_top_level_nulls(values))
+    return Layer("chart", source, kept, positions, null_keys=_top_level_nulls(values))
+
+
 def chart_layer(chart: LoadedChart) -> Layer:
     """The ``chart`` layer: Helm's reading of the chart's defaults, with line numbers from
     its ``values.yaml`` when the text is at hand. Built once per chart digest.
 
-    A ``key: null`` among the chart's own defaults is dropped, as Helm >= 4.2 drops chart
-    default nils: it is no value, and it deletes nothing (not even a subchart's default)."""
+    Null defaults: see :func:`chart_defaults_layer`."""
     with _CHART_LAYERS_LOCK:
         hit = _CHART_LAYERS.get(chart.digest)
     if hit is not None:
         return hit
-    values = _without_nulls(chart.values)
-    if chart.values_text is not None:
-        positions = yaml_layer("chart", chart.locator, chart.values_text).positions
-        layer = Layer("chart", chart.locator, values, positions)
-    else:
-        layer = Layer("chart", chart.locator, values)
+    positions = yaml_layer("chart", chart.locator, chart.values_text).positions if chart.values_text is not None else None
+    layer = chart_defaults_layer(chart.locator, chart.values, positions)
     with _CHART_LAYERS_LOCK:
         return _CHART_LAYERS.get(chart.digest) or _CHART_LAYERS.put(chart.digest, layer)
 

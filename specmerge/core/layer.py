@@ -78,6 +78,9 @@ class Layer:
     #: A null here deletes only what a lower layer has; elsewhere it stays a null value
     #: (Helm's coalesce of user values: design.md §2).
     keep_nulls: bool = False
+    #: Paths this layer had as ``key: null`` and does not carry (a chart's own null defaults,
+    #: which Helm drops): no value, but a key all the same, so a ``keep_nulls`` null above deletes there.
+    null_keys: frozenset[Path] = field(default=frozenset(), compare=False, repr=False)
 
     def name_at(self, path: Path) -> str:
         """The name provenance gives ``path`` (``file``/``set`` inside the CLI's group)."""

@@ -265,6 +265,7 @@ def _merge_map(
     clashes: list[_Clash],
     nulls: set[Path],
     keep: bool = False,
+    known: frozenset[Path] = frozenset(),
 ) -> None:
     get = dst.get
     if _plain_update(dst, src):
@@ -280,13 +281,13 @@ def _merge_map(
                 if no_special(map(type, v.values())) and no_dict(map(type, map(cur.get, v))):
                     cur.update(v)
                 else:
-                    _merge_map(cur, v, path + (k,), index, clashes, nulls, keep)
+                    _merge_map(cur, v, path + (k,), index, clashes, nulls, keep, known)
             else:
                 if cur is not _ABSENT:
                     clashes.append((path + (k,), index, "map", type_name(cur)))
                 dst[k] = _fresh(v, path + (k,), nulls, keep)
         elif v is None:
-            if keep and k not in dst:
+            if keep and k not in dst and path + (k,) not in known:
                 dst[k] = None  # nothing below to delete: the null reaches the templates
                 continue
             nulls.add(path + (k,))
@@ -393,6 +394,7 @@ def merge(layers: Sequence[Layer]) -> Effective:
     full: dict[str, Any] = {}
     clashes: list[_Clash] = []
     nulls: set[Path] = set()
+    known: frozenset[Path] = frozenset()  # keys lower layers have as dropped nulls (Layer.null_keys)
     ignored: list[MergeWarning] = []
     for index, layer in enumerate(layers):
         src: Mapping[str, Any] = layer.values
@@ -403,7 +405,9 @@ def merge(layers: Sequence[Layer]) -> Effective:
                 if k.startswith(CONTROL_PREFIX)
             )
             src = {k: v for k, v in src.items() if not k.startswith(CONTROL_PREFIX)}
-        _merge_map(full, src, (), index, clashes, nulls, layer.keep_nulls)
+        _merge_map(full, src, (), index, clashes, nulls, layer.keep_nulls, known)
+        if layer.null_keys:
+            known = known | layer.null_keys
     warnings: list[MergeWarning] = [*ignored, *(_describe_clash(layers, c) for c in clashes)]
     return Effective(layers, full, tuple(warnings), frozenset(nulls))
 
