@@ -22,12 +22,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
+
 KEY_FILE_ENV = "SPECMERGE_REDACTION_KEY_FILE"
 KEY_BYTES = 32
 SECRET_NAME = "specmerge-redaction-key"
 
 
-class RedactionKeyError(RuntimeError):
+class RedactionKeyError(InputError, RuntimeError):
     """The key cannot be read or created (the message names where)."""
 
 

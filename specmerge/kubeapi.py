@@ -14,10 +14,12 @@ from typing import Any
 
 import urllib3
 
+from .errors import UnavailableError
+
 APPLY_PATCH = "application/apply-patch+yaml"  # JSON is YAML: the body is sent as JSON
 
 
-class KubeApiError(Exception):
+class KubeApiError(UnavailableError):
     """A request the API server refused or could not be sent; ``status`` is the HTTP status
     (0 when the server was not reached). The message names the request, never its body."""
 

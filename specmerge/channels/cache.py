@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..errors import UnavailableError
 from .spec import ChannelSpec, ChannelSpecError, parse_channel_spec
 
 log = logging.getLogger("specmerge.channels")
@@ -31,7 +32,7 @@ CACHE_DIR_ENV = "SPECMERGE_CACHE_DIR"
 TEMP_PREFIX = ".tmp-"
 
 
-class CacheError(Exception):
+class CacheError(UnavailableError):
     """A cache read or write that failed; the message names the backend's locator."""
 
 

@@ -34,6 +34,7 @@ from typing import Literal
 
 import httpx
 
+from ..errors import UnavailableError
 from .licence import Licence
 from .retry import RetryPolicy, retry_after_seconds, verdict
 from .singleflight import SingleFlight
@@ -50,7 +51,7 @@ FailureKind = Literal[
 ]
 
 
-class ChannelFetchError(Exception):
+class ChannelFetchError(UnavailableError):
     """A fetch that produced no usable spec. ``str()`` is the reason, for people.
 
     ``kind``: connect, timeout, protocol, status, auth (401/403), not-found (404),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..errors import InputError
 from ..locations import ROOT_ENV, repo_root
 from .semver import semver_key
 from .spec import ChannelSpec, ChannelSpecError, parse_channel_spec
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 
-class ReleaseNotFound(LookupError):
+class ReleaseNotFound(InputError, LookupError):
     """No release matches; the message names what was asked and what exists."""
 
 

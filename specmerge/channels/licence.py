@@ -13,11 +13,13 @@ import hashlib
 import hmac
 from pathlib import Path
 
+from ..errors import InputError
+
 #: Basic-auth user name of the channel API (design.md §6).
 LICENSE_USER = "license"
 
 
-class LicenceError(ValueError):
+class LicenceError(InputError, ValueError):
     """The licence file cannot be used; the message names the file, never its content."""
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..core import Layer
+from ..errors import InputError, UnavailableError
 from .cache import CacheEntry, CacheError, LastGoodCache
 from .client import ChannelClient, ChannelFetchError, Known
 from .embedded import ReleaseNotFound, embedded_dir, list_embedded, select
@@ -38,11 +39,11 @@ _CHANNEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _RELEASE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
 
 
-class ChannelRequestError(ValueError):
+class ChannelRequestError(InputError, ValueError):
     """A channel name or pinned release that cannot be asked for."""
 
 
-class ChannelUnavailable(Exception):
+class ChannelUnavailable(UnavailableError):
     """No source could answer; ``reasons`` holds one line per source tried."""
 
     def __init__(self, request: ChannelRequest, reasons: tuple[str, ...]) -> None:

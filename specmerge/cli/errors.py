@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import typer
 
 from ..core import LayerInputError, SchemaError
+from ..errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -17,7 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-class CliError(Exception):
+class CliError(InputError):
     """An input or usage problem the user can fix; the message says what and where."""
 
 

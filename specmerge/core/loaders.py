@@ -30,6 +30,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from ..errors import InputError
 from .layer import Layer, Position, Positions
 from .merge import type_name
 from .paths import Path, to_dotted, to_pointer
@@ -42,7 +43,7 @@ MAX_DEPTH = 200
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class LayerInputError(ValueError):
+class LayerInputError(InputError, ValueError):
     """Input that cannot become a layer. ``str()`` is ``source[:line[:col]]: message``."""
 
     def __init__(self, source: str, message: str, line: int | None = None, col: int | None = None):

@@ -27,6 +27,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from ..errors import InputError
 from .layer import Layer
 from .loaders import TOO_DEEP, too_deep
 from .merge import Effective, chain
@@ -55,7 +56,7 @@ def draft_of(url: str) -> Any | None:
     return None
 
 
-class SchemaError(ValueError):
+class SchemaError(InputError, ValueError):
     """The schema itself is unusable (not JSON, not a schema, unknown draft)."""
 
 

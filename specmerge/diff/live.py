@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core import Layer
+from ..errors import UnavailableError
 from ..instances import CrKind, InstanceError, active_secret, instance_from_objects as read_instance, user_secret
 from ..instances.layout import ACTIVE_SUFFIX, USER_SUFFIX
 from .sides import StoredSpec
@@ -33,7 +34,7 @@ GROUP, VERSION, PLURAL = _DEFAULT.group, _DEFAULT.version, _DEFAULT.plural
 __all__ = ["ACTIVE_SUFFIX", "USER_SUFFIX", "LiveError", "LiveInstance", "instance_from_objects", "read_live"]
 
 
-class LiveError(Exception):
+class LiveError(UnavailableError):
     """The live instance cannot be read; the message names the object and the reason."""
 
 

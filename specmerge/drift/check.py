@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from ..errors import UnavailableError
 from ..kubeapi import APPLY_PATCH, KubeApiError, KubeHttp
 from .compare import HELM_RELEASE_NAME, changed_paths, desired_objects, digest
 from .model import Correction, DriftMemo, DriftReport, ObjectDrift, ObjectRef
@@ -30,7 +31,7 @@ from .model import Correction, DriftMemo, DriftReport, ObjectDrift, ObjectRef
 DEFAULT_MANAGER = "helm"
 
 
-class DriftError(Exception):
+class DriftError(UnavailableError):
     """An object of the release could not be read or compared; the message names it."""
 
 

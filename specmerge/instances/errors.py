@@ -15,8 +15,10 @@ operator's work queue reads nothing else to decide what to do with a failure.
 
 from __future__ import annotations
 
+from ..errors import InputError, SpecmergeError, UnavailableError
 
-class InstanceError(Exception):
+
+class InstanceError(SpecmergeError):
     """``str()`` is ``where: reason``; ``where`` is a locator (``secret:ns/x-spec-user#values``)."""
 
     def __init__(self, where: str, reason: str) -> None:
@@ -24,7 +26,7 @@ class InstanceError(Exception):
         super().__init__(f"{where}: {reason}" if where else reason)
 
 
-class TemporaryError(InstanceError):
+class TemporaryError(InstanceError, UnavailableError):
     """Retry later; ``delay`` (seconds) overrides the queue's backoff when the cause says when."""
 
     def __init__(self, where: str, reason: str, delay: float | None = None) -> None:
@@ -32,7 +34,7 @@ class TemporaryError(InstanceError):
         self.delay = delay
 
 
-class PermanentError(InstanceError):
+class PermanentError(InstanceError, InputError):
     """Stall: retrying the same inputs cannot succeed."""
 
 

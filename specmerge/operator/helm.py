@@ -15,12 +15,13 @@ from typing import Any
 
 import helm_python
 
+from ..errors import UnavailableError
 from ..instances.layout import DIGEST_KEY
 from ..render import LoadedChart
 from . import metrics
 
 
-class HelmFailure(Exception):
+class HelmFailure(UnavailableError):
     """A Helm action failed; ``action`` names it."""
 
     def __init__(self, action: str, message: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from kubernetes.client import ApiClient
 from kubernetes.watch.watch import iter_resp_lines
 
+from ..errors import UnavailableError
 from ..instances import TemporaryError
 from . import metrics
 
@@ -29,7 +30,7 @@ METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 _VERB = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
 
 
-class ApiError(Exception):
+class ApiError(UnavailableError):
     """A request the apiserver refused (or that never reached it: ``status`` 0)."""
 
     def __init__(self, status: int, reason: str, message: str = "") -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ..errors import UnavailableError
 from ..kubeapi import KubeApiError, KubeHttp
 from .model import ClassFacts, ClusterFacts, NodeFacts, RequirementSet, parse_quantity
 
@@ -19,7 +20,7 @@ INGRESS_DEFAULT = "ingressclass.kubernetes.io/is-default-class"
 STORAGE_DEFAULTS = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
 
 
-class PreflightError(Exception):
+class PreflightError(UnavailableError):
     """The cluster could not be read; the message names the request and the reason."""
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..errors import InputError
+
 DEFAULT_PROFILE_VALUE = "_profile"
 
 #: Keys of one requirement set (the base block and each profile).
@@ -34,7 +36,7 @@ SET_KEYS = ("kubernetesVersion", "minNodes", "perNode", "total", "apiGroups", "c
             "defaultStorageClass")
 
 
-class RequirementsError(ValueError):
+class RequirementsError(InputError, ValueError):
     """A requirements block that cannot be evaluated; the message names the key."""
 
 

@@ -56,6 +56,7 @@ import yaml
 
 from ..core import Effective, Layer
 from ..core.paths import Path, get_at, to_dotted
+from ..errors import InputError
 from .errors import RenderError
 from .manifests import Document, documents
 from .sources import LoadedChart
@@ -73,7 +74,7 @@ _ABSENT = object()
 _MAX_FINDINGS = 8
 
 
-class ValuesAddStructure(RenderError):
+class ValuesAddStructure(RenderError, InputError):
     """A render refused by the guard: values changed the set of objects, their kinds,
     names or namespaces. ``findings`` are the user-facing lines (no value text)."""
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..channels.semver import is_semver, semver_key
+from ..errors import InputError
 
 Key = tuple
 
@@ -30,7 +31,7 @@ _PARTIAL = re.compile(
 _COMPARATOR = re.compile(r"^(?P<op>!=|>=|=>|<=|=<|~>|[=<>~^])?\s*(?P<ver>\S+)$")
 
 
-class ConstraintError(ValueError):
+class ConstraintError(InputError, ValueError):
     """A version constraint that cannot be parsed."""
 
 

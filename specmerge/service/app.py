@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from ..channels import ChannelRequest, ChannelRequestError, ChannelUnavailable, Resolver
 from ..core import LayerInputError, Redactor, TooDeep, parse_json, to_pointer
 from ..core.report import violations_list
+from ..errors import SpecmergeError
 from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart
 from .auth import Authenticator, AuthUnavailable, Principal, bearer
@@ -51,7 +52,7 @@ Namespace = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
 Name = Annotated[str, Path(pattern=DNS_LABEL, max_length=63)]
 
 
-class HTTPProblem(Exception):
+class HTTPProblem(SpecmergeError):
     def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> None:
         self.status, self.detail, self.headers, self.extra = status, detail, headers, extra
 

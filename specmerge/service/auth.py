@@ -36,10 +36,11 @@ from kubernetes.client import (
 )
 from kubernetes.client.exceptions import ApiException
 
+from ..errors import UnavailableError
 from .store import Instance
 
 
-class AuthUnavailable(Exception):
+class AuthUnavailable(UnavailableError):
     """The authority (the apiserver) could not answer: the caller gets 503, not 401."""
 
 

@@ -19,14 +19,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import InputError, UnavailableError
+
 DEFAULT_MAX_LEAVES = 5000
 
 
-class TooMuchWork(ValueError):
+class TooMuchWork(InputError, ValueError):
     """A request over a limit: the caller gets 422 before any work is done."""
 
 
-class DeadlinePassed(TimeoutError):
+class DeadlinePassed(UnavailableError, TimeoutError):
     """The request ran out of time between two stages: the caller gets 504 (if the guard has
     not already answered) and the work stops here."""
 

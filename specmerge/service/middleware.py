@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import InputError
 from .metrics import Metrics
 
 Scope = MutableMapping[str, Any]
@@ -40,7 +41,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 GENERIC_500 = "internal error; see the service log for this request id"
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(InputError):
     pass
 
 

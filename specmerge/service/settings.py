@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from ..core import file_layer
+from ..errors import InputError
 from .limits import DEFAULT_MAX_LEAVES
 
 DEFAULT_BODY_LIMIT = 1024 * 1024
 TOKEN_ENV = "SPECMERGE_TOKEN"
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError, ValueError):
     pass
 
 

@@ -16,6 +16,7 @@ from ..core.report import chain_dict, violations_list, warning_dict
 from ..diff.report import value_change_dict
 from ..diff.sides import StoredSpec, plan_side, stored_side
 from ..diff.values import diff_values
+from ..errors import InputError
 from ..pipeline import Plan, PlanInputs, Shown, pinned_release, plan, render_shown
 from ..render import RenderOptions
 from .limits import NO_DEADLINE, Deadline
@@ -24,7 +25,7 @@ from .store import Instance, Stored, ValuesStore
 from .values_edit import restore_placeholders
 
 
-class InstanceNotFound(LookupError):
+class InstanceNotFound(InputError, LookupError):
     pass
 
 

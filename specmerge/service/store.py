@@ -17,19 +17,20 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..core import keyed_hexdigest
+from ..errors import InputError, UnavailableError
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
-class StoreError(Exception):
+class StoreError(UnavailableError):
     """The backend cannot be used (I/O, API error). The message names no values."""
 
 
-class StaleETag(Exception):
+class StaleETag(InputError):
     """A compare-and-swap found another document than the caller expected."""
 
 
-class BadInstance(ValueError):
+class BadInstance(InputError, ValueError):
     """A namespace or name that is not a DNS label."""
 
 
