@@ -66,6 +66,8 @@ def listen(host: str, port: int) -> socket.socket:
         return bind(host, port)
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except OverflowError:  # a port outside 0-65535 (serve's settings check it first; channel-server does not)
+        raise CliError(f"cannot listen on {host}:{port}: the port must be 0-65535") from None
 
 
 def cli_layers(
