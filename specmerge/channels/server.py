@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
+from .._serve import bind, serve
 from .embedded import ReleaseNotFound, load_dir, select
 from .licence import Licence
 from .spec import ChannelSpec, ChannelSpecError
@@ -147,22 +147,4 @@ def create_app(directory: str | Path, licence: Licence | None = None, default_ch
     return app
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket (``port=0`` picks a free one), with TCP_NODELAY."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted sockets inherit this on Linux. Without it, uvicorn's separate header and body
-    # writes meet the client's delayed ACK and every keep-alive 200 waits ~40 ms.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    return sock
-
-
-def serve(app: FastAPI, sock: socket.socket) -> None:
-    """Run ``app`` on ``sock`` with uvicorn until interrupted."""
-    import uvicorn
-
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+__all__ = ["DEFAULT_CHANNEL", "bind", "create_app", "serve"]  # bind/serve: specmerge._serve, kept here for callers

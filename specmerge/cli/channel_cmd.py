@@ -19,35 +19,24 @@ from ..channels import ChannelSpecError, ReleaseNotFound, channel_schema, embedd
 from ..channels.cache import DirectoryCache, default_cache_dir
 from ..channels.client import ChannelClient
 from ..channels.embedded import latest, load_dir
-from ..channels.licence import Licence, LicenceError, read_licence_file
-from ..channels.resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver
+from ..channels.licence import Licence, read_licence_file
+from ..channels.resolve import ChannelRequest, ChannelResult, Resolver
 from ..channels.retry import RetryPolicy
 from ..core import Redactor
 from ..core.dump import to_json, to_yaml
-from .errors import CliError, handles_errors
+from .errors import CliError, cli_errors
+from .options import LicenceFile as LicenseFile
+from .options import check_output, listen
 
 channel_app = typer.Typer(help="Release channels: show the release a site would use, list embedded releases.",
                           no_args_is_help=True)
 
 Output = Annotated[str, typer.Option("-o", "--output", help="yaml or json.")]
-LicenseFile = Annotated[
-    Path | None,
-    typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", help="File holding the licence (never printed)."),
-]
+OUTPUTS = ("yaml", "json")
 
 
 def _licence(path: Path | None) -> Licence | None:
-    if path is None:
-        return None
-    try:
-        return read_licence_file(path)
-    except LicenceError as exc:
-        raise CliError(str(exc)) from None
-
-
-def _check_output(output: str) -> None:
-    if output not in ("yaml", "json"):
-        raise CliError(f"--output must be yaml or json, not {output!r}")
+    return read_licence_file(path) if path is not None else None
 
 
 def render_show(result: ChannelResult, output: str) -> str:
@@ -68,7 +57,7 @@ def render_show(result: ChannelResult, output: str) -> str:
 
 
 @channel_app.command("show")
-@handles_errors
+@cli_errors
 def show_command(
     channel: Annotated[str, typer.Option("--channel", help="Channel name.")] = "stable",
     release: Annotated[str | None, typer.Option("--release", help="Pin a releaseId or version.")] = None,
@@ -85,13 +74,10 @@ def show_command(
     output: Output = "yaml",
 ) -> None:
     """Print the release this site would use, which source answered, and why."""
-    _check_output(output)
+    check_output(output, OUTPUTS)
     if timeout <= 0:
         raise CliError("--timeout must be positive")
-    try:
-        request = ChannelRequest(channel, release)
-    except ChannelRequestError as exc:
-        raise CliError(str(exc)) from None
+    request = ChannelRequest(channel, release)
     licence = _licence(license_file)
     client = None
     if server and not airgapped:
@@ -102,8 +88,6 @@ def show_command(
     cache = None if no_cache else DirectoryCache(cache_dir or default_cache_dir())
     try:
         result = Resolver(client, cache, airgapped=airgapped).resolve(request)
-    except ChannelUnavailable as exc:
-        raise CliError(str(exc)) from None
     finally:
         if client is not None:
             client.close()
@@ -111,13 +95,13 @@ def show_command(
 
 
 @channel_app.command("list")
-@handles_errors
+@cli_errors
 def list_command(
     directory: Annotated[Path | None, typer.Option("--dir", help="Channels directory (default: embedded).")] = None,
     output: Output = "yaml",
 ) -> None:
     """List the releases in a channels directory (the embedded ones by default), latest marked."""
-    _check_output(output)
+    check_output(output, OUTPUTS)
     root = directory or embedded_dir()
     try:
         specs = load_dir(root)
@@ -146,7 +130,7 @@ def list_command(
         sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
 
 
-@handles_errors
+@cli_errors
 def channel_server_command(
     directory: Annotated[Path, typer.Option("--dir", help="Channels directory to serve.")] = Path("channels"),
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -157,7 +141,8 @@ def channel_server_command(
     """Serve a channels directory on the channel API paths (the airgapped mirror).
 
     Prints one line with the URL it listens on, then serves until interrupted."""
-    from ..channels.server import bind, create_app, serve
+    from .._serve import serve, url_of
+    from ..channels.server import create_app
 
     licence = _licence(license_file)
     try:
@@ -166,14 +151,9 @@ def channel_server_command(
         raise CliError(f"--dir {directory}: {exc}") from None
     except FileNotFoundError as exc:
         raise CliError(f"--dir: {exc}") from None
-    try:
-        sock = bind(host, port)
-    except OSError as exc:
-        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    bound_host, bound_port = sock.getsockname()[:2]
-    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    sock = listen(host, port)
     auth = "licence required" if licence else "no licence check"
-    print(f"channel-server: serving {directory} on http://{shown}:{bound_port} ({auth})", flush=True)
+    print(f"channel-server: serving {directory} on {url_of(sock)} ({auth})", flush=True)
     _report_incumbent_problems(directory)
     serve(app, sock)
 

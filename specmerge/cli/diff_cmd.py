@@ -24,24 +24,46 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..core.dump import to_json, to_yaml
-from ..diff import Side, compare, diff_document, diff_lines, redactor_for
+from ..diff import compare, diff_document, diff_lines, redactor_for
 from ..diff.live import GROUP as LIVE_GROUP
 from ..diff.live import PLURAL as LIVE_PLURAL
 from ..diff.live import VERSION as LIVE_VERSION
 from ..diff.report import Line
-from ..diff.sides import StoredSpec, plan_side, read_stored_spec, stored_side
-from ..pipeline import Plan, plan
-from ..render import RenderOptions, load_chart, parse_chart_ref
-from .errors import EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
+from ..diff.sides import Sides, file_sides, layer_sides, live_sides, read_stored_spec, release_sides
+from .errors import EXIT_FINDINGS, EXIT_OK, CliError, cli_errors
 from .inputs import InputFlags, parse_input_flags, with_input_flags
-from .options import ShowSecrets
-from .render_cmd import render_errors
-from .validate_cmd import OutputOpt, check_output
+from .options import OutputOpt, ShowSecrets, check_output
+
+if TYPE_CHECKING:
+    from ..drift import DriftReport
+
+DEFAULT_CR_RESOURCE = f"{LIVE_PLURAL}.{LIVE_VERSION}.{LIVE_GROUP}"
+
+Right = Annotated[
+    list[str] | None,
+    typer.Argument(help="After `--`: the new side's layer flags (-f, --set, --channel, ...).", show_default=False),
+]
+FromFile = Annotated[
+    Path | None, typer.Option("--from-file", help="Old side: a stored effective spec (JSON/YAML).", show_default=False)
+]
+Live = Annotated[
+    str | None, typer.Option("--live", help="NS/NAME: the live instance's active spec -> desired now.", show_default=False)
+]
+Kubeconfig = Annotated[
+    Path | None, typer.Option("--kubeconfig", help="Kubeconfig for --live (default: $KUBECONFIG, ~/.kube/config).")
+]
+KubeContext = Annotated[str | None, typer.Option("--kube-context", help="Kubeconfig context for --live.")]
+CrResource = Annotated[str, typer.Option("--cr-resource", help="The instance's CR for --live, as PLURAL.VERSION.GROUP.")]
+FromRelease = Annotated[str | None, typer.Option("--from-release", help="Old side's channel release.")]
+ToRelease = Annotated[str | None, typer.Option("--to-release", help="New side's channel release.")]
+ExitCode = Annotated[bool, typer.Option("--exit-code", help="Exit 1 when there are differences (like git diff).")]
+Context = Annotated[int, typer.Option("--context", "-U", help="Lines of context in manifest diffs.", min=0)]
+Only = Annotated[str | None, typer.Option("--only", help="values or manifests.", show_default=False)]
 
 
 def print_lines(lines: list[Line], colour: bool) -> None:
@@ -57,43 +79,70 @@ def print_lines(lines: list[Line], colour: bool) -> None:
         console.print(Text(text, style=style or ""))
 
 
-def _stored(spec: StoredSpec, label: str, other: Plan, options: RenderOptions | None, offline: bool) -> Side:
-    """A stored spec rendered with the chart it recorded, else the other side's chart."""
-    chart = other.chart
-    if spec.chart is not None and options is not None:
-        chart = load_chart(parse_chart_ref(spec.chart, base=Path.cwd(), where=f"{spec.locator} chart"), offline=offline)
-    return stored_side(spec, label, chart, options)
+def check_modes(right: list[str] | None, from_file: Path | None, live: str | None, cr_resource: str,
+                from_release: str | None, to_release: str | None) -> None:
+    """At most one way of choosing the sides, and only the flags that go with it."""
+    modes = [m for m, on in (("--from-file", from_file), ("--live", live), ("--from-release", from_release or to_release)) if on]
+    if len(modes) > 1:
+        raise CliError(f"choose one of {', '.join(modes)}")
+    if cr_resource != DEFAULT_CR_RESOURCE and not live:
+        raise CliError("--cr-resource only applies to --live")
+    if right and (live or from_release or to_release):
+        raise CliError("`-- <flags>` only goes with plain layer flags or --from-file")
+    if (from_release or to_release) and not (from_release and to_release):
+        raise CliError("--from-release and --to-release go together")
+    if not (from_file or live or from_release or right):
+        raise CliError(
+            "nothing to compare: give --from-file SPEC, --live NS/NAME, --from-release A --to-release B, "
+            "or old layer flags -- new layer flags"
+        )
 
 
-@handles_errors
-@render_errors
+def live_mode(flags: InputFlags, live: str, cr_resource: str, kubeconfig: Path | None, kube_context: str | None,
+              render: bool) -> tuple[Sides, DriftReport | None]:
+    """``--live NS/NAME``: the instance's active spec -> its layers (and the layer flags) now;
+    when manifests are compared, also the Helm release's drift (edits behind Helm's back)."""
+    from ..diff.live import parse_cr_resource, parse_live_ref, read_live
+    from ..drift.live import live_drift
+
+    namespace, name = parse_live_ref(live)
+    group, version, plural = parse_cr_resource(cr_resource)
+    instance = read_live(namespace, name, kubeconfig=kubeconfig, context=kube_context,
+                         group=group, version=version, plural=plural)
+    desired = replace(flags, name=name, namespace=namespace)
+    sides = live_sides(instance, desired.plan_inputs(render=render, user=instance.user, cr=instance.cr,
+                                                     cr_chart=instance.cr_chart))
+    drift, note = live_drift(namespace, name, kubeconfig, kube_context) if render else (None, "")
+    return replace(sides, notes=sides.notes + ((note,) if note else ())), drift
+
+
+def layers_mode(flags: InputFlags, right: list[str] | None, from_file: Path | None, render: bool) -> Sides:
+    """``--from-file SPEC [-- flags]`` or ``old flags -- new flags``."""
+    new_flags = parse_input_flags(right) if right else flags
+    new = new_flags.plan_inputs(render=render)
+    label = "new layers" if right else "layers"
+    if from_file is not None:
+        return file_sides(read_stored_spec(from_file), new, label, flags.airgapped)
+    return layer_sides(flags.plan_inputs(render=render), new, ("old layers", label))
+
+
+@cli_errors
 @with_input_flags
 def diff_command(
-    right: Annotated[
-        list[str] | None,
-        typer.Argument(help="After `--`: the new side's layer flags (-f, --set, --channel, ...).", show_default=False),
-    ] = None,
+    right: Right = None,
     *,
     flags: InputFlags,
-    from_file: Annotated[
-        Path | None, typer.Option("--from-file", help="Old side: a stored effective spec (JSON/YAML).", show_default=False)
-    ] = None,
-    live: Annotated[
-        str | None, typer.Option("--live", help="NS/NAME: the live instance's active spec -> desired now.", show_default=False)
-    ] = None,
-    kubeconfig: Annotated[
-        Path | None, typer.Option("--kubeconfig", help="Kubeconfig for --live (default: $KUBECONFIG, ~/.kube/config).")
-    ] = None,
-    kube_context: Annotated[str | None, typer.Option("--kube-context", help="Kubeconfig context for --live.")] = None,
-    cr_resource: Annotated[
-        str, typer.Option("--cr-resource", help="The instance's CR for --live, as PLURAL.VERSION.GROUP.")
-    ] = f"{LIVE_PLURAL}.{LIVE_VERSION}.{LIVE_GROUP}",
-    from_release: Annotated[str | None, typer.Option("--from-release", help="Old side's channel release.")] = None,
-    to_release: Annotated[str | None, typer.Option("--to-release", help="New side's channel release.")] = None,
+    from_file: FromFile = None,
+    live: Live = None,
+    kubeconfig: Kubeconfig = None,
+    kube_context: KubeContext = None,
+    cr_resource: CrResource = DEFAULT_CR_RESOURCE,
+    from_release: FromRelease = None,
+    to_release: ToRelease = None,
     output: OutputOpt = "text",
-    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when there are differences (like git diff).")] = False,
-    context: Annotated[int, typer.Option("--context", "-U", help="Lines of context in manifest diffs.", min=0)] = 3,
-    only: Annotated[str | None, typer.Option("--only", help="values or manifests.", show_default=False)] = None,
+    exit_code: ExitCode = False,
+    context: Context = 3,
+    only: Only = None,
     show_secrets: ShowSecrets = False,
 ) -> None:
     """Diff two effective specs: values with the layer that caused each change, warnings, manifests.
@@ -103,64 +152,20 @@ def diff_command(
     check_output(output)
     if only not in (None, "values", "manifests"):
         raise CliError(f"--only must be values or manifests, not {only!r}")
+    check_modes(right, from_file, live, cr_resource, from_release, to_release)
     render = only != "values"
-    modes = [m for m, on in (("--from-file", from_file), ("--live", live), ("--from-release", from_release or to_release)) if on]
-    if len(modes) > 1:
-        raise CliError(f"choose one of {', '.join(modes)}")
-    if cr_resource != f"{LIVE_PLURAL}.{LIVE_VERSION}.{LIVE_GROUP}" and not live:
-        raise CliError("--cr-resource only applies to --live")
-    if right and (live or from_release or to_release):
-        raise CliError("`-- <flags>` only goes with plain layer flags or --from-file")
-    notes: tuple[str, ...] = ()
     drift = None
-    if from_release or to_release:
-        if not (from_release and to_release):
-            raise CliError("--from-release and --to-release go together")
-        old_plan = plan(flags.with_release(from_release).plan_inputs(render=render))
-        new_plan = plan(flags.with_release(to_release).plan_inputs(render=render))
-        old, new = plan_side(old_plan, f"release {from_release}"), plan_side(new_plan, f"release {to_release}")
-        old_ns = new_ns = flags.namespace
+    if from_release and to_release:
+        sides = release_sides(flags.with_release(from_release).plan_inputs(render=render),
+                              flags.with_release(to_release).plan_inputs(render=render), from_release, to_release)
     elif live:
-        from ..diff.live import LiveError, parse_cr_resource, parse_live_ref, read_live
-
-        try:
-            namespace, name = parse_live_ref(live)
-            group, version, plural = parse_cr_resource(cr_resource)
-            instance = read_live(namespace, name, kubeconfig=kubeconfig, context=kube_context,
-                                 group=group, version=version, plural=plural)
-        except LiveError as exc:
-            raise CliError(str(exc)) from None
-        desired = replace(flags, name=name, namespace=namespace)
-        new_plan = plan(desired.plan_inputs(render=render, user=instance.user, cr=instance.cr, cr_chart=instance.cr_chart))
-        options = new_plan.inputs.options if render else None
-        new = plan_side(new_plan, f"desired {namespace}/{name}")
-        old = _stored(instance.active, f"active {instance.active.locator}", new_plan, options, flags.airgapped)
-        old_ns = new_ns = namespace
-        from ..drift.live import live_drift
-
-        drift, drift_note = live_drift(namespace, name, kubeconfig, kube_context) if render else (None, "")
-        notes = instance.notes + ((drift_note,) if drift_note else ())
+        sides, drift = live_mode(flags, live, cr_resource, kubeconfig, kube_context, render)
     else:
-        if from_file is None and not right:
-            raise CliError(
-                "nothing to compare: give --from-file SPEC, --live NS/NAME, --from-release A --to-release B, "
-                "or old layer flags -- new layer flags"
-            )
-        new_flags = parse_input_flags(right) if right else flags
-        new_plan = plan(new_flags.plan_inputs(render=render))
-        new = plan_side(new_plan, "new layers" if right else "layers")
-        new_ns = new_flags.namespace
-        if from_file is not None:
-            spec = read_stored_spec(from_file)
-            old = _stored(spec, spec.locator, new_plan, new_plan.inputs.options if render else None, flags.airgapped)
-            old_ns = new_ns
-        else:
-            old_plan = plan(flags.plan_inputs(render=render))
-            old, old_ns = plan_side(old_plan, "old layers"), flags.namespace
-    redactor = redactor_for(old, new, new_plan.chart.schema, show_secrets)
+        sides = layers_mode(flags, right, from_file, render)
+    redactor = redactor_for(sides.old, sides.new, sides.schema, show_secrets)
     result = compare(
-        old, new, redactor, only=only, context=context,  # type: ignore[arg-type]
-        old_namespace=old_ns, new_namespace=new_ns, notes=notes,
+        sides.old, sides.new, redactor, only=only, context=context,  # type: ignore[arg-type]
+        old_namespace=sides.old_namespace, new_namespace=sides.new_namespace, notes=sides.notes,
     )
     result = replace(result, drift=drift)
     if output == "text":
@@ -169,3 +174,4 @@ def diff_command(
         doc = diff_document(result)
         sys.stdout.write(to_json(doc) if output == "json" else to_yaml(doc))
     raise typer.Exit(EXIT_FINDINGS if exit_code and result.changed else EXIT_OK)
+

@@ -13,20 +13,19 @@ no layer (explain of one path only); 2 bad input.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ..core import Chain, Redactor
+from ..core import Chain, Effective, Redactor
 from ..core.dump import to_json, to_yaml
 from ..core.paths import to_pointer
 from ..core.report import chain_dict, explain_text
+from ..core.text import shorten
 from ..pipeline import plan
-from .errors import EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
+from .errors import EXIT_FINDINGS, EXIT_OK, CliError, cli_errors
 from .inputs import InputFlags, with_input_flags
-from .options import ShowSecrets
-from .render_cmd import render_errors
-from .validate_cmd import OutputOpt, check_output
+from .options import OutputOpt, ShowSecrets, check_output
 
 
 def provenance_rows(chains: list[Chain], redactor: Redactor) -> list[tuple[str, str, str, str, str]]:
@@ -35,17 +34,19 @@ def provenance_rows(chains: list[Chain], redactor: Redactor) -> list[tuple[str, 
     for c in chains:
         d = chain_dict(c, redactor)
         w = d["winner"] or {}
-        value = "null (deleted)" if d["status"] == "deleted" else _short(w.get("value"))
+        value = "null (deleted)" if d["status"] == "deleted" else shorten(w.get("value"))
         shadowed = ", ".join(e["layer"] for e in d["shadowed"])
         rows.append((d["dotted"], value, w.get("layer", "-"), w.get("source", "-"), shadowed or "-"))
     return rows
 
 
-def _short(value: Any) -> str:
-    import json
-
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
+def all_chains(eff: Effective) -> list[Chain]:
+    """The chain of every leaf (by JSON Pointer), then of every deleted path: the provenance
+    table built as the service builds it (:meth:`~specmerge.core.Effective.provenance`)."""
+    table = eff.provenance()
+    leaves = sorted((path for path, _ in eff.leaves()), key=to_pointer)
+    shown = set(leaves)
+    return [table[p] for p in leaves] + [c for p, c in table.items() if p not in shown]
 
 
 def table_text(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
@@ -57,8 +58,7 @@ def table_text(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     return "\n".join(l.rstrip() for l in lines) + "\n"
 
 
-@handles_errors
-@render_errors
+@cli_errors
 @with_input_flags
 def explain_command(
     path: Annotated[str | None, typer.Argument(help="Dotted path (app.env[2]) or JSON Pointer (/app/env/2).")] = None,
@@ -79,8 +79,7 @@ def explain_command(
     redactor = p.redactor(reveal=show_secrets)
     eff = p.effective
     if all_:
-        leaves = sorted((eff.chain(path_) for path_, _ in eff.leaves()), key=lambda c: to_pointer(c.path))
-        chains = leaves + eff.deleted()
+        chains = all_chains(eff)
         if output == "text":
             header = ("PATH", "VALUE", "LAYER", "SOURCE", "SHADOWED")
             sys.stdout.write(table_text(provenance_rows(chains, redactor), header))

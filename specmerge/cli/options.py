@@ -1,13 +1,20 @@
-"""Options shared by the commands that take layers, spelled as Helm spells them."""
+"""Options and checks shared by several commands, so no command imports another.
+
+The layer options are spelled as Helm spells them (``-f``, ``--set*``); ``-o/--output``
+is checked by :func:`check_output`; the servers (``serve``, ``channel-server``) get their
+listening socket from :func:`listen`."""
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..core import Layer
+from .errors import CliError
 
 ValuesFiles = Annotated[
     list[Path] | None,
@@ -31,6 +38,36 @@ SetLiteral = Annotated[
 ShowSecrets = Annotated[
     bool, typer.Option("--show-secrets", help="Print sensitive values instead of <redacted hmac:…>.")
 ]
+OutputOpt = Annotated[str, typer.Option("-o", "--output", help="text, json or yaml.")]
+ChannelServerUrl = Annotated[
+    str | None, typer.Option("--channel-server", envvar="SPECMERGE_CHANNEL_SERVER", help="Channel server base URL.")
+]
+LicenceFile = Annotated[
+    Path | None,
+    typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", help="File holding the licence (never printed)."),
+]
+
+#: What ``-o/--output`` takes unless a command says otherwise.
+OUTPUTS = ("text", "json", "yaml")
+
+
+def check_output(output: str, allowed: Sequence[str] = OUTPUTS) -> None:
+    """``-o/--output`` is one of ``allowed``, else :class:`CliError` listing them."""
+    if output not in allowed:
+        listed = ", ".join(allowed[:-1]) + " or " + allowed[-1]
+        raise CliError(f"--output must be {listed}, not {output!r}")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket for a server command; a busy or bad address is a :class:`CliError`."""
+    from .._serve import bind
+
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except OverflowError:  # a port outside 0-65535 (serve's settings check it first; channel-server does not)
+        raise CliError(f"cannot listen on {host}:{port}: the port must be 0-65535") from None
 
 
 def cli_layers(

@@ -20,11 +20,10 @@ import typer
 from ..core.dump import to_json, to_yaml
 from ..core.loaders import read_text, yaml_layer
 from ..pipeline import plan
-from ..preflight import PreflightError, PreflightReport, Requirements, RequirementsError, preflight, requirements_of
-from .errors import EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
+from ..preflight import PreflightReport, Requirements, preflight, requirements_of
+from .errors import EXIT_FINDINGS, EXIT_OK, CliError, cli_errors
 from .inputs import InputFlags, with_input_flags
-from .render_cmd import render_errors
-from .validate_cmd import OutputOpt, check_output
+from .options import OutputOpt, check_output
 
 
 def table(report: PreflightReport) -> str:
@@ -40,21 +39,17 @@ def table(report: PreflightReport) -> str:
 
 
 def _requirements(path: Path | None, channel: Any) -> Requirements:
-    try:
-        if path is not None:
-            source = f"file:{path}"
-            return Requirements.parse(yaml_layer("requirements", source, read_text(path, source)).values, source)
-        found = requirements_of(channel) if channel is not None else None
-    except RequirementsError as exc:
-        raise CliError(str(exc)) from None
+    if path is not None:
+        source = f"file:{path}"
+        return Requirements.parse(yaml_layer("requirements", source, read_text(path, source)).values, source)
+    found = requirements_of(channel) if channel is not None else None
     if found is None:
         where = channel.locator if channel is not None else "--channel none"
         raise CliError(f"{where} has no requirements block: nothing to check (give --requirements FILE)")
     return found
 
 
-@handles_errors
-@render_errors
+@cli_errors
 @with_input_flags
 def preflight_command(
     *,
@@ -90,11 +85,8 @@ def preflight_command(
                                                    context=kube_context)
     except (ConfigException, OSError) as exc:
         raise CliError(f"kubeconfig: {exc}") from None
-    try:
-        with api_client:
-            report = preflight(api_client, req, p.effective.full, profile)
-    except (PreflightError, RequirementsError) as exc:
-        raise CliError(str(exc)) from None
+    with api_client:
+        report = preflight(api_client, req, p.effective.full, profile)
     if output == "text":
         sys.stdout.write(table(report))
     else:

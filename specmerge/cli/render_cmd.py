@@ -14,13 +14,11 @@ redacted unless ``--show-secrets``. Exit codes: 0 rendered; 1 violations (schema
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import re
 import sys
 from pathlib import Path
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -31,8 +29,8 @@ from ..core import Effective, Redactor
 from ..core.dump import to_yaml
 from ..core.paths import Path as VPath
 from ..pipeline import Plan, plan
-from ..render import RenderError, documents, load_chart, to_stream, write_tree
-from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
+from ..render import documents, load_chart, to_stream, write_tree
+from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors, render_errors
 from .inputs import NO_CHANNEL, ChartName, ChartOpt, ChartVersion, InputFlags, chart_ref_from_cli, cr_layer, with_input_flags
 from .options import ShowSecrets
 
@@ -94,19 +92,6 @@ def _report_violations(p: Plan) -> None:
     print(f"error: the effective values violate the chart's schema ({len(p.violations)}):", file=sys.stderr)
     for v in p.violations:
         print(f"  - {redactor.scrub(v.describe())}", file=sys.stderr)
-
-
-def render_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Chart-reference, chart-source and template errors are bad input: exit 2 via CliError."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except RenderError as exc:
-            raise CliError(str(exc)) from None
-
-    return wrapper
 
 
 @handles_errors

@@ -10,28 +10,18 @@ Output: text (one violation a line, on stdout) or ``-o json``
 from __future__ import annotations
 
 import sys
-from typing import Annotated
 
 import typer
 
 from ..core.dump import to_json, to_yaml
 from ..core.report import violations_list, warning_dict
 from ..pipeline import plan
-from .errors import EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
+from .errors import EXIT_FINDINGS, EXIT_OK, cli_errors
 from .inputs import InputFlags, with_input_flags
-from .options import ShowSecrets
-from .render_cmd import render_errors
-
-OutputOpt = Annotated[str, typer.Option("-o", "--output", help="text, json or yaml.")]
+from .options import OutputOpt, ShowSecrets, check_output
 
 
-def check_output(output: str) -> None:
-    if output not in ("text", "json", "yaml"):
-        raise CliError(f"--output must be text, json or yaml, not {output!r}")
-
-
-@handles_errors
-@render_errors
+@cli_errors
 @with_input_flags
 def validate_command(*, flags: InputFlags, output: OutputOpt = "text", show_secrets: ShowSecrets = False) -> None:
     """Validate the effective values of the layers against the chart's schema.

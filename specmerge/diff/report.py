@@ -6,11 +6,11 @@ elsewhere). Pure; values in a result are already masked.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 from ..core.paths import to_dotted, to_pointer
+from ..core.text import shorten
 from .model import DiffResult, Side, ValueChange
 
 #: Version of the JSON document; bump on any incompatible change.
@@ -75,21 +75,16 @@ def diff_document(result: DiffResult) -> dict[str, Any]:
 Line = tuple[str, str | None]  # text, rich style (None: plain)
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str, sort_keys=True)
-    return text if len(text) <= 100 else text[:97] + "..."
-
-
 def _value_lines(c: ValueChange) -> list[Line]:
     dotted = to_dotted(c.path)
     if c.change == "added":
-        head = f"{dotted}: {_short(c.new)}"
+        head = f"{dotted}: {shorten(c.new)}"
     elif c.change == "removed":
-        head = f"{dotted}: {_short(c.old)}"
+        head = f"{dotted}: {shorten(c.old)}"
     elif c.change == "type-changed":
-        head = f"{dotted}: {_short(c.old)} ({c.old_type}) -> {_short(c.new)} ({c.new_type})"
+        head = f"{dotted}: {shorten(c.old)} ({c.old_type}) -> {shorten(c.new)} ({c.new_type})"
     else:
-        head = f"{dotted}: {_short(c.old)} -> {_short(c.new)}"
+        head = f"{dotted}: {shorten(c.old)} -> {shorten(c.new)}"
     lines: list[Line] = [(f"{_MARK[c.change]} {head}", _STYLE[c.change])]
     if c.old_origin is not None:
         lines.append((f"    was: {c.old_origin.describe()}", "dim"))

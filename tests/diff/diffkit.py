@@ -3,7 +3,7 @@ the ``at_repo_root`` fixture (import it into a test module to use it: tests/diff
 conftest.py of its own; test helpers live in *kit modules so no test imports a module named conftest).
 
 Golden files live in tests/diff/golden/. To regenerate them after an intended output
-change, run ``SPECMERGE_UPDATE_GOLDEN=1 python3 -m pytest tests/diff`` and review the diff.
+change, run ``SPECMERGE_UPDATE_GOLDEN=1 python3 -m pytest tests/cli tests/diff`` and review the diff.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``specmerge diff``, ``explain`` and ``validate`` end to end, against stored expected output.
 
 Golden files are in tests/diff/golden/; regenerate them after an intended change with
-``SPECMERGE_UPDATE_GOLDEN=1 python3 -m pytest tests/diff`` and review ``git diff``. Inputs
+``SPECMERGE_UPDATE_GOLDEN=1 python3 -m pytest tests/cli tests/diff`` and review ``git diff``. Inputs
 are the embedded channel releases (0.61.0 -> 0.62.0), the agent chart's example overlays
 (``--channel none --chart tests/charts/agent``) and tests/diff/data/stored-spec.json; every
 path is relative to the repository root (the tests' cwd), so goldens hold no tmp paths,
