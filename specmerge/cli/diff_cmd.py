@@ -28,13 +28,22 @@ from typing import Annotated
 
 import typer
 
-from ..core.dump import to_json, to_yaml
-from ..diff import Side, compare, diff_document, diff_lines, redactor_for
-from ..diff.live import GROUP as LIVE_GROUP
-from ..diff.live import PLURAL as LIVE_PLURAL
-from ..diff.live import VERSION as LIVE_VERSION
-from ..diff.report import Line
-from ..diff.sides import StoredSpec, plan_side, read_stored_spec, stored_side
+from ..core import to_json, to_yaml
+from ..diff import (
+    GROUP as LIVE_GROUP,
+    Line,
+    PLURAL as LIVE_PLURAL,
+    Side,
+    StoredSpec,
+    VERSION as LIVE_VERSION,
+    compare,
+    diff_document,
+    diff_lines,
+    plan_side,
+    read_stored_spec,
+    redactor_for,
+    stored_side,
+)
 from ..pipeline import Plan, plan
 from ..render import RenderOptions, load_chart, parse_chart_ref
 from .errors import EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
@@ -121,7 +130,7 @@ def diff_command(
         old, new = plan_side(old_plan, f"release {from_release}"), plan_side(new_plan, f"release {to_release}")
         old_ns = new_ns = flags.namespace
     elif live:
-        from ..diff.live import LiveError, parse_cr_resource, parse_live_ref, read_live
+        from ..diff import LiveError, parse_cr_resource, parse_live_ref, read_live
 
         try:
             namespace, name = parse_live_ref(live)
@@ -136,7 +145,7 @@ def diff_command(
         new = plan_side(new_plan, f"desired {namespace}/{name}")
         old = _stored(instance.active, f"active {instance.active.locator}", new_plan, options, flags.airgapped)
         old_ns = new_ns = namespace
-        from ..drift.live import live_drift
+        from ..drift import live_drift
 
         drift, drift_note = live_drift(namespace, name, kubeconfig, kube_context) if render else (None, "")
         notes = instance.notes + ((drift_note,) if drift_note else ())

@@ -17,10 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..core import Chain, Redactor
-from ..core.dump import to_json, to_yaml
-from ..core.paths import to_pointer
-from ..core.report import chain_dict, explain_text
+from ..core import Chain, Redactor, chain_dict, explain_text, to_json, to_pointer, to_yaml
 from ..pipeline import plan
 from .errors import EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
 from .inputs import InputFlags, with_input_flags

@@ -14,8 +14,7 @@ from typing import Annotated
 
 import typer
 
-from ..core.dump import to_json, to_yaml
-from ..core.report import violations_list, warning_dict
+from ..core import to_json, to_yaml, violations_list, warning_dict
 from ..pipeline import plan
 from .errors import EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
 from .inputs import InputFlags, with_input_flags

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from ..core.paths import to_dotted, to_pointer
+from ..core import to_dotted, to_pointer
 from .model import DiffResult, Side, ValueChange
 
 #: Version of the JSON document; bump on any incompatible change.

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core import Layer, LayerInputError, merge
-from ..core.loaders import parse_json, parse_yaml, read_text
+from ..core import Layer, LayerInputError, merge, parse_json, parse_yaml, read_text
 from ..pipeline import Plan, Rendering
 from ..render import LoadedChart, RenderOptions
 from .model import Side
