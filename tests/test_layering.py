@@ -36,25 +36,26 @@ def _copy(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize(("module", "line", "contract"), [
-    ("core/text.py", "from ..channels import spec as _planted", "specmerge.core is not allowed to import specmerge.channels"),
-    ("render/errors.py", "from .. import pipeline as _planted", "specmerge.render is not allowed to import specmerge.pipeline"),
-    ("pipeline.py", "from .instances import layout as _planted", "specmerge.pipeline is not allowed to import specmerge.instances"),
-    ("diff/model.py", "from ..service import settings as _planted", "specmerge.diff is not allowed to import specmerge.service"),
-    ("service/limits.py", "from ..operator import metrics as _planted", "specmerge.service is not allowed to import specmerge.operator"),
-    ("operator/logs.py", "from ..cli import options as _planted", "specmerge.operator is not allowed to import specmerge.cli"),
-    ("cli/options.py", "from ..service import settings as _planted", "specmerge.cli is not allowed to import specmerge.service"),
-    ("service/limits.py", "from ..channels import server as _planted", "not allowed to import specmerge.channels.server"),
+@pytest.mark.parametrize(("module", "target", "contract"), [
+    ("core/__init__.py", "channels", "specmerge.core is not allowed to import specmerge.channels"),
+    ("render/__init__.py", "pipeline", "specmerge.render is not allowed to import specmerge.pipeline"),
+    ("pipeline.py", "instances", "specmerge.pipeline is not allowed to import specmerge.instances"),
+    ("diff/__init__.py", "service", "specmerge.diff is not allowed to import specmerge.service"),
+    ("service/__init__.py", "operator", "specmerge.service is not allowed to import specmerge.operator"),
+    ("operator/__init__.py", "cli", "specmerge.operator is not allowed to import specmerge.cli"),
+    ("cli/__init__.py", "service", "specmerge.cli is not allowed to import specmerge.service"),
+    ("service/__init__.py", "channels.server", "not allowed to import specmerge.channels.server"),
 ], ids=["core<channels", "render<pipeline", "pipeline<instances", "diff<service", "service|operator",
         "operator|cli", "cli-launches-only", "channel-server"])
-def test_a_planted_upward_import_breaks_its_contract(tmp_path, module, line, contract):
+def test_a_planted_upward_import_breaks_its_contract(tmp_path, module, target, contract):
     root = _copy(tmp_path)
-    target = root / "specmerge" / module
-    target.write_text(target.read_text() + f"\n{line}  # planted by tests/test_layering.py\n")
+    planted = root / "specmerge" / module
+    planted.write_text(planted.read_text() + f"\nimport specmerge.{target}  # planted by tests/test_layering.py\n")
     result = lint_imports(root)
     assert result.returncode != 0
     assert contract in result.stdout
-    assert f"specmerge.{module.removesuffix('.py').replace('/', '.')} ->" in result.stdout
+    importer = "specmerge." + module.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    assert f"{importer} -> specmerge.{target} " in result.stdout
 
 
 def test_the_contracts_see_the_whole_package():
