@@ -37,13 +37,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .core import Effective, Layer, Redactor, Violation, compile_schema, merge, validate, yaml_layer
-from .core.loaders import too_deep
-from .core.memo import Memo
-from .core.merge import MergeWarning
-from .core.paths import Path as VPath
-from .core.paths import get_at, to_dotted
-from .core.secrets import MIN_SCRUB_LEN
+from .core import (
+    Effective,
+    Layer,
+    MIN_SCRUB_LEN,
+    Memo,
+    MergeWarning,
+    Path as VPath,
+    Redactor,
+    Violation,
+    compile_schema,
+    get_at,
+    merge,
+    to_dotted,
+    too_deep,
+    validate,
+    yaml_layer,
+)
 from .locations import repo_root
 from .render.guard import check_render
 from .render import (
@@ -254,7 +264,7 @@ class Plan:
     def engine_values(self) -> dict[str, Any] | None:
         """What Helm's engine is handed for :attr:`values` - by a render and by an install or
         upgrade alike, so what is applied is what was rendered (``None`` for an invalid plan)."""
-        from .render.engine import for_engine
+        from .render import for_engine
 
         return None if self.values is None else for_engine(self.values, self.effective, self.chart.values)
 
@@ -295,7 +305,7 @@ def engine_render(chart: LoadedChart, effective: Effective, options: RenderOptio
                   values: dict[str, Any]) -> dict[str, str]:
     """Helm's render of ``values`` (real, masked or a guard's reference), each taking the same
     path to the engine (:func:`specmerge.render.engine.for_engine`)."""
-    from .render.engine import for_engine
+    from .render import for_engine
 
     return render(chart, for_engine(values, effective, chart.values), options, prevalidated=True)
 
@@ -381,7 +391,7 @@ def gather_layers(inputs: PlanInputs, chart: LoadedChart) -> tuple[Layer, ...]:
 def pinned_release(*layers: Layer | None) -> str | None:
     """The ``_releaseId`` the layers pin (user, cr; the highest wins): the one rule lives in
     :func:`specmerge.channels.resolve.release_pin`, which raises for a value that is no releaseId."""
-    from .channels.resolve import release_pin
+    from .channels import release_pin
 
     return release_pin(*layers)
 

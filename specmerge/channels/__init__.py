@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from ..locations import repo_root
     from .cache import CacheEntry, CacheError, DirectoryCache, LastGoodCache, MemoryCache, default_cache_dir
     from .client import ChannelClient, ChannelFetchError
-    from .embedded import ReleaseNotFound, embedded_dir, list_embedded, load_embedded
+    from .compat import incumbent_problems
+    from .embedded import ReleaseNotFound, embedded_dir, latest, list_embedded, load_dir, load_embedded
     from .licence import Licence, LicenceError, read_licence_file
     from .resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver, release_pin
     from .retry import RetryPolicy
@@ -37,7 +38,10 @@ _LAZY: dict[str, str] = {
     "default_cache_dir": ".cache",
     "ChannelClient": ".client",
     "ChannelFetchError": ".client",
+    "incumbent_problems": ".compat",
     "ReleaseNotFound": ".embedded",
+    "latest": ".embedded",
+    "load_dir": ".embedded",
     "embedded_dir": ".embedded",
     "list_embedded": ".embedded",
     "load_embedded": ".embedded",
@@ -91,7 +95,10 @@ __all__ = [
     "channel_schema",
     "default_cache_dir",
     "embedded_dir",
+    "incumbent_problems",
+    "latest",
     "list_embedded",
+    "load_dir",
     "load_embedded",
     "parse_channel_spec",
     "read_licence_file",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.merge import type_name
+from ..core import type_name
 from ..locations import repo_root
 from .spec import ChannelSpec
 

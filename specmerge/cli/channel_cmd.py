@@ -15,15 +15,24 @@ from typing import Annotated
 
 import typer
 
-from ..channels import ChannelSpecError, ReleaseNotFound, channel_schema, embedded_dir
-from ..channels.cache import DirectoryCache, default_cache_dir
-from ..channels.client import ChannelClient
-from ..channels.embedded import latest, load_dir
-from ..channels.licence import Licence, read_licence_file
-from ..channels.resolve import ChannelRequest, ChannelResult, Resolver
-from ..channels.retry import RetryPolicy
-from ..core import Redactor
-from ..core.dump import to_json, to_yaml
+from ..channels import (
+    ChannelClient,
+    ChannelRequest,
+    ChannelResult,
+    ChannelSpecError,
+    DirectoryCache,
+    Licence,
+    ReleaseNotFound,
+    Resolver,
+    RetryPolicy,
+    channel_schema,
+    default_cache_dir,
+    embedded_dir,
+    latest,
+    load_dir,
+    read_licence_file,
+)
+from ..core import Redactor, to_json, to_yaml
 from .errors import CliError, cli_errors
 from .options import LicenceFile as LicenseFile
 from .options import check_output, listen
@@ -160,8 +169,8 @@ def channel_server_command(
 
 def _report_incumbent_problems(directory: Path) -> None:
     """One stderr line per spec an incumbent operator's client could not load (channels.compat)."""
-    from ..channels.compat import incumbent_problems
-    from ..channels.embedded import load_dir
+    from ..channels import incumbent_problems
+    from ..channels import load_dir
 
     for spec in load_dir(Path(directory)):
         problems = incumbent_problems(spec)

@@ -28,13 +28,23 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..core.dump import to_json, to_yaml
-from ..diff import compare, diff_document, diff_lines, redactor_for
-from ..diff.live import GROUP as LIVE_GROUP
-from ..diff.live import PLURAL as LIVE_PLURAL
-from ..diff.live import VERSION as LIVE_VERSION
-from ..diff.report import Line
-from ..diff.sides import Sides, file_sides, layer_sides, live_sides, read_stored_spec, release_sides
+from ..core import to_json, to_yaml
+from ..diff import GROUP as LIVE_GROUP
+from ..diff import PLURAL as LIVE_PLURAL
+from ..diff import VERSION as LIVE_VERSION
+from ..diff import (
+    Line,
+    Sides,
+    compare,
+    diff_document,
+    diff_lines,
+    file_sides,
+    layer_sides,
+    live_sides,
+    read_stored_spec,
+    redactor_for,
+    release_sides,
+)
 from .errors import EXIT_FINDINGS, EXIT_OK, CliError, cli_errors
 from .inputs import InputFlags, parse_input_flags, with_input_flags
 from .options import OutputOpt, ShowSecrets, check_output

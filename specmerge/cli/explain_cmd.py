@@ -17,11 +17,7 @@ from typing import Annotated
 
 import typer
 
-from ..core import Chain, Effective, Redactor
-from ..core.dump import to_json, to_yaml
-from ..core.paths import to_pointer
-from ..core.report import chain_dict, explain_text
-from ..core.text import shorten
+from ..core import Chain, Effective, Redactor, chain_dict, explain_text, shorten, to_json, to_pointer, to_yaml
 from ..pipeline import plan
 from .errors import EXIT_FINDINGS, EXIT_OK, CliError, cli_errors
 from .inputs import InputFlags, with_input_flags

@@ -26,11 +26,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.exceptions import TyperException
 
-from ..channels import ChannelSpec, ChannelSpecError, ReleaseNotFound, load_embedded
-from ..channels.licence import LicenceError, read_licence_file
-from ..core import Layer, LayerInputError, Positions
-from ..core.loaders import read_text, yaml_layer
-from ..core.paths import Path as VPath
+from ..channels import ChannelSpec, ChannelSpecError, LicenceError, ReleaseNotFound, load_embedded, read_licence_file
+from ..core import Layer, LayerInputError, Path as VPath, Positions, read_text, yaml_layer
 from ..pipeline import PlanInputs, pinned_release
 from ..render import DEFAULT_KUBE_VERSION, ChartRef, RenderOptions, parse_chart_ref
 from .errors import CliError
@@ -180,7 +177,7 @@ def channel_spec(
 
 def _served_spec(channel: str, release: str | None, server: str, licence_file: Path | None) -> ChannelSpec:
     from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir
-    from ..channels.resolve import ChannelRequest, ChannelRequestError, ChannelUnavailable
+    from ..channels import ChannelRequest, ChannelRequestError, ChannelUnavailable
 
     try:
         licence = read_licence_file(licence_file) if licence_file else None

@@ -9,9 +9,18 @@ from typing import Annotated
 
 import typer
 
-from ..core import Redactor, merge, validate
-from ..core.dump import to_json, to_yaml
-from ..core.report import chain_dict, effective_dict, explain_text, violations_list, warning_dict
+from ..core import (
+    Redactor,
+    chain_dict,
+    effective_dict,
+    explain_text,
+    merge,
+    to_json,
+    to_yaml,
+    validate,
+    violations_list,
+    warning_dict,
+)
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
 from .options import SetFile, SetJson, SetLiteral, SetString, SetValues, ShowSecrets, ValuesFiles, cli_layers
 

@@ -81,7 +81,7 @@ def cli_layers(
     """The CLI's values as Helm's MergeValues builds them: one group layer (none without
     flags) - the -f files merged in flag order, then each --set* expression applied into
     that map in Helm's order of kinds (design.md §2)."""
-    from ..core.setflags import compose, helm_order, values_file_layer
+    from ..core import compose, helm_order, values_file_layer
 
     files = [values_file_layer(p) for p in values or ()]
     flags = helm_order(

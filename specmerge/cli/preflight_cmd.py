@@ -17,8 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..core.dump import to_json, to_yaml
-from ..core.loaders import read_text, yaml_layer
+from ..core import read_text, to_json, to_yaml, yaml_layer
 from ..pipeline import plan
 from ..preflight import PreflightReport, Requirements, preflight, requirements_of
 from .errors import EXIT_FINDINGS, EXIT_OK, CliError, cli_errors

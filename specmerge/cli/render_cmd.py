@@ -25,9 +25,7 @@ import typer
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..core import Effective, Redactor
-from ..core.dump import to_yaml
-from ..core.paths import Path as VPath
+from ..core import Effective, Path as VPath, Redactor, to_yaml
 from ..pipeline import Plan, plan
 from ..render import documents, load_chart, to_stream, write_tree
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors, render_errors

@@ -13,8 +13,7 @@ import sys
 
 import typer
 
-from ..core.dump import to_json, to_yaml
-from ..core.report import violations_list, warning_dict
+from ..core import to_json, to_yaml, violations_list, warning_dict
 from ..pipeline import plan
 from .errors import EXIT_FINDINGS, EXIT_OK, cli_errors
 from .inputs import InputFlags, with_input_flags

@@ -12,9 +12,21 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from ..core import Redactor
+from .live import GROUP, PLURAL, VERSION, LiveError, parse_cr_resource, parse_live_ref, read_live
 from .manifests import diff_manifests
 from .model import ChangeType, DiffResult, ManifestChange, Origin, Side, ValueChange, WarningChange
-from .report import diff_document, diff_lines
+from .report import Line, diff_document, diff_lines, value_change_dict
+from .sides import (
+    Sides,
+    StoredSpec,
+    file_sides,
+    layer_sides,
+    live_sides,
+    plan_side,
+    read_stored_spec,
+    release_sides,
+    stored_side,
+)
 from .values import diff_values, diff_warnings
 
 Only = Literal["values", "manifests"] | None
@@ -69,9 +81,16 @@ def compare(
 __all__ = [
     "ChangeType",
     "DiffResult",
+    "GROUP",
+    "Line",
+    "LiveError",
     "ManifestChange",
     "Origin",
+    "PLURAL",
     "Side",
+    "Sides",
+    "StoredSpec",
+    "VERSION",
     "ValueChange",
     "WarningChange",
     "compare",
@@ -80,5 +99,16 @@ __all__ = [
     "diff_manifests",
     "diff_values",
     "diff_warnings",
+    "file_sides",
+    "layer_sides",
+    "live_sides",
+    "parse_cr_resource",
+    "parse_live_ref",
+    "plan_side",
+    "read_live",
+    "read_stored_spec",
     "redactor_for",
+    "release_sides",
+    "stored_side",
+    "value_change_dict",
 ]

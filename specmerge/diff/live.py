@@ -25,8 +25,15 @@ from typing import Any
 
 from ..core import Layer
 from ..errors import UnavailableError
-from ..instances import CrKind, InstanceError, active_secret, instance_from_objects as read_instance, user_secret
-from ..instances.layout import ACTIVE_SUFFIX, USER_SUFFIX
+from ..instances import (
+    ACTIVE_SUFFIX,
+    CrKind,
+    InstanceError,
+    USER_SUFFIX,
+    active_secret,
+    instance_from_objects as read_instance,
+    user_secret,
+)
 from .sides import StoredSpec
 
 _DEFAULT = CrKind()

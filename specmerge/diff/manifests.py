@@ -24,8 +24,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from ..core import Redactor, redact, to_dotted
-from ..core.loaders import load_yaml_1_1
+from ..core import Redactor, load_yaml_1_1, redact, to_dotted
 from ..render import Document, documents, mask_secrets
 from .model import ManifestChange
 

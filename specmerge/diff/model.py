@@ -17,8 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..core import Effective
-from ..core.merge import MergeWarning
+from ..core import Effective, MergeWarning
 
 ChangeType = Literal["added", "removed", "changed", "type-changed"]
 

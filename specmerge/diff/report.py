@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..core.paths import to_dotted, to_pointer
-from ..core.text import shorten
+from ..core import shorten, to_dotted, to_pointer
 from .model import DiffResult, Side, ValueChange
 
 #: Version of the JSON document; bump on any incompatible change.

@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core import Layer, LayerInputError, merge
-from ..core.loaders import parse_json, parse_yaml, read_text
+from ..core import Layer, LayerInputError, merge, parse_json, parse_yaml, read_text
 from ..pipeline import Plan, PlanInputs, Rendering, plan
 from ..render import LoadedChart, RenderOptions, load_chart, parse_chart_ref
 from .model import Side

@@ -26,9 +26,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..core import Effective, Redactor
-from ..core.merge import type_name
-from ..core.paths import Path, to_pointer
+from ..core import Effective, Path, Redactor, to_pointer, type_name
 from .model import Origin, Side, ValueChange, WarningChange
 
 
@@ -100,7 +98,7 @@ def diff_values(old: Side, new: Side, redactor: Redactor) -> tuple[ValueChange, 
 
 def diff_warnings(old: Side, new: Side, redactor: Redactor) -> tuple[WarningChange, ...]:
     """Merge warnings on one side only, matched by kind, path and message (masked)."""
-    from ..core.report import warning_dict
+    from ..core import warning_dict
 
     def keyed(side: Side) -> dict[tuple[str, str, str], dict[str, Any]]:
         out = {}

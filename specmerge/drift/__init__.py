@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from .check import DEFAULT_MANAGER, DriftError, check, correct, helm_manager, release_objects
 from .compare import changed_paths, comparable, desired_objects
+from .live import live_drift
 from .model import Correction, DriftMemo, DriftReport, ObjectDrift, ObjectRef
 
 __all__ = [
     "DEFAULT_MANAGER", "Correction", "DriftError", "DriftMemo", "DriftReport", "ObjectDrift", "ObjectRef",
-    "changed_paths", "check", "comparable", "correct", "desired_objects", "helm_manager", "release_objects",
+    "changed_paths", "check", "comparable", "correct", "desired_objects", "helm_manager", "live_drift",
+    "release_objects",
 ]

@@ -9,13 +9,18 @@
 
 from .assemble import channel_request, plan_inputs
 from .codec import canonical_json, decode_any, decode_object, encode, encode_parts
+from .incumbent import cached_release
 from .errors import InstanceError, PermanentError, TemporaryError
 from .layout import (
+    ACTIVE_SUFFIX,
+    CACHE_SUFFIX,
     DIGEST_KEY,
     FINALIZER,
+    HELM_SELECTOR,
     KEYS,
     MANAGED_BY,
     MANAGED_SELECTOR,
+    USER_SUFFIX,
     CrKind,
     active_secret,
     cache_secret,
@@ -25,19 +30,24 @@ from .layout import (
 from .state import ActiveSpec, InstanceSpec, instance_from_objects, read_active
 
 __all__ = [
+    "ACTIVE_SUFFIX",
+    "ActiveSpec",
+    "CACHE_SUFFIX",
+    "CrKind",
     "DIGEST_KEY",
     "FINALIZER",
+    "HELM_SELECTOR",
+    "InstanceError",
+    "InstanceSpec",
     "KEYS",
     "MANAGED_BY",
     "MANAGED_SELECTOR",
-    "ActiveSpec",
-    "CrKind",
-    "InstanceError",
-    "InstanceSpec",
     "PermanentError",
     "TemporaryError",
+    "USER_SUFFIX",
     "active_secret",
     "cache_secret",
+    "cached_release",
     "canonical_json",
     "channel_request",
     "decode_any",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..channels.resolve import ChannelRequest, ChannelRequestError
+from ..channels import ChannelRequest, ChannelRequestError
 from ..core import Layer
 from ..locations import repo_root
 from ..pipeline import ChannelLike, PlanInputs

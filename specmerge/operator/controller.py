@@ -23,10 +23,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..channels import CacheEntry, CacheError
-from ..instances import MANAGED_SELECTOR, CrKind
-from ..instances import PermanentError, TemporaryError, decode_any, instance_of_secret
-from ..instances.incumbent import cached_release
-from ..instances.layout import CACHE_SUFFIX, HELM_SELECTOR, USER_SUFFIX
+from ..instances import (
+    CACHE_SUFFIX,
+    CrKind,
+    HELM_SELECTOR,
+    MANAGED_SELECTOR,
+    PermanentError,
+    TemporaryError,
+    USER_SUFFIX,
+    cached_release,
+    decode_any,
+    instance_of_secret,
+)
 from ..channels.secret_cache import ANNOTATION as CACHE_ANNOTATION
 from . import metrics
 from .channels import ChannelPoller

@@ -16,7 +16,7 @@ from typing import Any
 import helm_python
 
 from ..errors import UnavailableError
-from ..instances.layout import DIGEST_KEY
+from ..instances import DIGEST_KEY
 from ..render import LoadedChart
 from . import metrics
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..instances.layout import DIGEST_KEY
+from ..instances import DIGEST_KEY
 
 GOOD = ("deployed", "superseded")
 

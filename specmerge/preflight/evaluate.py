@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..core.paths import from_dotted, get_at
+from ..core import from_dotted, get_at
 from .model import (
     CheckResult,
     ClassFacts,
@@ -59,7 +59,7 @@ def choose_profile(requirements: Requirements, values: Mapping[str, Any], overri
 
 
 def _version_row(constraint: str, found: str) -> CheckResult:
-    from ..render.versions import parse_constraint, version_key
+    from ..render import parse_constraint, version_key
 
     m = _VERSION.match(found.strip())
     key = version_key(f"{m.group(1)}.{m.group(2)}.{m.group(3) or 0}") if m else None

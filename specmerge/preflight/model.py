@@ -60,7 +60,7 @@ def _known(raw: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
 
 def check_path(path: Any, where: str) -> str:
     """A dotted path into the effective spec (``ingress.enabled``), checked for syntax."""
-    from ..core.paths import from_dotted
+    from ..core import from_dotted
 
     if not isinstance(path, str) or not path:
         raise RequirementsError(f"{where}: expected a dotted path such as ingress.enabled, got {path!r}")
@@ -130,7 +130,7 @@ class RequirementSet:
         _known(raw, SET_KEYS, where)
         version = raw.get("kubernetesVersion")
         if version is not None:
-            from ..render.versions import ConstraintError, parse_constraint
+            from ..render import ConstraintError, parse_constraint
 
             try:
                 parse_constraint(str(version))

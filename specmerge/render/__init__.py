@@ -8,18 +8,20 @@ repositories, OCI registries), :mod:`.cache` (the on-disk cache), :mod:`.engine`
 """
 
 from .cache import ChartCache, cache_root
-from .engine import DEFAULT_KUBE_VERSION, RenderOptions, check_kube_version, helm_values, render
+from .engine import DEFAULT_KUBE_VERSION, RenderOptions, check_kube_version, for_engine, helm_values, render
 from .errors import ChartRefError, ChartSourceError, KubeVersionError, RenderError, TemplateError
 from .manifests import Document, documents, mask_secrets, to_stream, write_tree
 from .ref import ChartRef, OciRef, PathRef, RepoRef, parse_chart_ref
 from .sources import LoadedChart, load_chart
+from .versions import ConstraintError, parse_constraint, version_key
 
 __all__ = [
-    "DEFAULT_KUBE_VERSION",
     "ChartCache",
     "ChartRef",
     "ChartRefError",
     "ChartSourceError",
+    "ConstraintError",
+    "DEFAULT_KUBE_VERSION",
     "Document",
     "KubeVersionError",
     "LoadedChart",
@@ -32,11 +34,14 @@ __all__ = [
     "cache_root",
     "check_kube_version",
     "documents",
+    "for_engine",
     "helm_values",
     "load_chart",
     "mask_secrets",
     "parse_chart_ref",
+    "parse_constraint",
     "render",
     "to_stream",
+    "version_key",
     "write_tree",
 ]

@@ -54,8 +54,7 @@ from typing import Any
 
 import yaml
 
-from ..core import Effective, Layer
-from ..core.paths import Path, get_at, to_dotted
+from ..core import Effective, Layer, Path, get_at, to_dotted
 from ..errors import InputError
 from .errors import RenderError
 from .manifests import Document, documents

@@ -39,10 +39,7 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
-from ..core import Redactor, redact
-from ..core.secrets import redaction_key
-from ..core.loaders import load_yaml_1_1
-from ..core.dump import to_yaml
+from ..core import Redactor, load_yaml_1_1, redact, redaction_key, to_yaml
 
 _WS = "\t\n\f\r "  # RE2's \s
 _SEP = re.compile(rf"(?:^|[{_WS}]*\n)---[{_WS}]*")

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core import Effective, Redactor, Violation
-from ..core.validate import validate_values
+from ..core import Effective, Redactor, Violation, validate_values
 from .sources import LoadedChart, _is_schema
 
 

@@ -22,8 +22,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..channels import ChannelRequest, ChannelRequestError, ChannelUnavailable, Resolver
-from ..core import LayerInputError, Redactor, TooDeep, parse_json, to_pointer
-from ..core.report import violations_list
+from ..core import LayerInputError, Redactor, TooDeep, parse_json, to_pointer, violations_list
 from ..errors import SpecmergeError
 from ..pipeline import bundled_chart_ref
 from ..render import RenderError, RenderOptions, load_chart

@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..channels import ChannelRequest, ChannelResult, Resolver
-from ..core import Layer, Redactor, layer_from_values
-from ..core.report import chain_dict, violations_list, warning_dict
-from ..diff.report import value_change_dict
-from ..diff.sides import StoredSpec, plan_side, stored_side
-from ..diff.values import diff_values
+from ..core import Layer, Redactor, chain_dict, layer_from_values, violations_list, warning_dict
+from ..diff import StoredSpec, diff_values, plan_side, stored_side, value_change_dict
 from ..errors import InputError
 from ..pipeline import Plan, PlanInputs, Shown, pinned_release, plan, render_shown
 from ..render import RenderOptions

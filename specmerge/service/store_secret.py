@@ -20,8 +20,7 @@ from typing import Any
 from kubernetes.client import CoreV1Api, CustomObjectsApi, V1ObjectMeta, V1Secret
 from kubernetes.client.exceptions import ApiException
 
-from ..instances import InstanceError, decode_object, encode_parts
-from ..instances.layout import ACTIVE_SUFFIX, KEYS, MANAGED_BY, USER_SUFFIX, CrKind
+from ..instances import ACTIVE_SUFFIX, CrKind, InstanceError, KEYS, MANAGED_BY, USER_SUFFIX, decode_object, encode_parts
 from .store import Instance, StaleETag, Stored, StoreError, canonical, content_etag
 
 

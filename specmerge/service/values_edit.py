@@ -15,9 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import Path, redact
-from ..core.secrets import mask_url
-from ..core.paths import get_at
+from ..core import Path, get_at, mask_url, redact
 
 #: A placeholder, whole (a secret) or inside a URL (its password). The unkeyed form of older
 #: releases is matched too, so it is refused rather than stored as a password.
