@@ -8,7 +8,7 @@
 """
 
 from .assemble import channel_request, plan_inputs
-from .codec import canonical_json, decode_any, decode_object, encode, encode_parts
+from .codec import decode_any, decode_object, encode, encode_parts
 from .errors import InstanceError, PermanentError, TemporaryError
 from .layout import (
     DIGEST_KEY,
@@ -38,7 +38,6 @@ __all__ = [
     "TemporaryError",
     "active_secret",
     "cache_secret",
-    "canonical_json",
     "channel_request",
     "decode_any",
     "decode_object",

@@ -36,6 +36,7 @@ from typing import Any
 from ..channels import ChannelRequest, ChannelResult, ChannelUnavailable
 from ..channels.secret_cache import ANNOTATION as CACHE_ANNOTATION
 from ..core import LayerInputError, Redactor
+from ..core.text import canonical_json
 from ..drift import DriftError, DriftMemo, DriftReport, check as drift_check, correct as drift_correct
 from ..instances import (
     DIGEST_KEY,
@@ -48,7 +49,6 @@ from ..instances import (
     TemporaryError,
     active_secret,
     cache_secret,
-    canonical_json,
     channel_request,
     decode_any,
     encode_parts,
@@ -112,14 +112,14 @@ def spec_digest(p: Plan, namespace: str, name: str) -> str:
     name and namespace; 40 hex (fits a label value)."""
     masked = Redactor(p.chart.schema).mask(p.values)
     doc = {"values": masked, "chart": p.chart_digest, "name": name, "namespace": namespace}
-    return hashlib.sha256(canonical_json(doc).encode()).hexdigest()[:40]
+    return hashlib.sha256(canonical_json(doc, ascii=False).encode()).hexdigest()[:40]
 
 
 def _fingerprint(cr: dict[str, Any], user: dict[str, Any] | None, result: ChannelResult | None) -> str:
     parts = [cr.get("spec"), (cr.get("metadata") or {}).get("generation"), (user or {}).get("data"),
              None if result is None else [result.release_id, "server" if result.source == "not-modified"
                                           else result.source, result.degraded]]
-    return hashlib.sha256(canonical_json(parts).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(parts, ascii=False).encode()).hexdigest()
 
 
 class Reconciler:
@@ -548,7 +548,7 @@ class Reconciler:
         doc = result.spec.to_dict()
         extras = {"etag": result.etag, "storedAt": now_rfc3339(), "origin": result.origin}
         self._put_secret(cr, current, cache_secret(name), encode_parts(doc),
-                         {CACHE_ANNOTATION: canonical_json(extras)})
+                         {CACHE_ANNOTATION: canonical_json(extras, ascii=False)})
 
     def _write_status(self, cr: dict[str, Any], mem: Memory, outcome: Outcome) -> None:
         current = self._current_status(cr, mem) or None
