@@ -14,19 +14,16 @@ mid-write leaves the previous entry readable — and a failed write raises
 from __future__ import annotations
 
 import json
-import logging
 import os
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..atomic import write_atomic
 from ..errors import UnavailableError
 from .spec import ChannelSpec, ChannelSpecError, parse_channel_spec
-
-log = logging.getLogger("specmerge.channels")
 
 CACHE_DIR_ENV = "SPECMERGE_CACHE_DIR"
 TEMP_PREFIX = ".tmp-"
@@ -103,8 +100,8 @@ def default_cache_dir() -> Path:
 
 class DirectoryCache:
     """One JSON file per channel: ``<root>/<channel>.json`` holding
-    ``{"spec": <envelope>, "etag", "storedAt", "origin"}``. Written to a temp file in the
-    same directory, fsynced, renamed over the old file, then the directory fsynced."""
+    ``{"spec": <envelope>, "etag", "storedAt", "origin"}``, written by
+    :func:`~specmerge.atomic.write_atomic` (temp file, fsync, rename, directory fsync)."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -139,33 +136,10 @@ class DirectoryCache:
     def store(self, entry: CacheEntry) -> None:
         path = self.path(entry.spec.channel)
         data = json.dumps({"spec": entry.spec.to_dict(), **entry.extras()}, indent=2).encode()
-        tmp: str | None = None
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", dir=self.root)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            tmp = None
-            _fsync_dir(self.root)
+            write_atomic(path, data, prefix=TEMP_PREFIX)
         except OSError as exc:
             raise CacheError(f"{self.locator(entry.spec.channel)}: cannot write: {exc.strerror or exc}") from None
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:  # harmless (temp files are never read), but say so
-                    log.warning("could not remove temporary cache file %s", tmp)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class MemoryCache:

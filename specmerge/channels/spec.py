@@ -20,6 +20,8 @@ from functools import lru_cache
 from typing import Any
 
 from ..core import CompiledSchema, Layer, LayerInputError, Violation, compile_schema, parse_json, validate_values
+from ..core.layer import CONTROL_PREFIX
+from ..core.text import canonical_json
 from ..locations import schemas_dir
 
 SCHEMA_FILE = "channel-spec.schema.json"
@@ -90,7 +92,7 @@ class ChannelSpec:
 
     def canonical_json(self) -> str:
         """Sorted, compact JSON of the envelope: stable bytes for digests and ETags."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return canonical_json(self.to_dict())
 
     def digest(self) -> str:
         """SHA-256 hex of :meth:`canonical_json`."""
@@ -106,10 +108,10 @@ class ChannelSpec:
 def _describe(v: Violation, doc: Any) -> str:
     """One violation as ``pointer: message``, in words a channel author can act on."""
     if v.pointer == "/values" and v.keyword == "not":  # the schema's propertyNames rule
-        keys = sorted(k for k in doc["values"] if k.startswith("_"))
+        keys = sorted(k for k in doc["values"] if k.startswith(CONTROL_PREFIX))
         return (
             f"/values: control keys {', '.join(keys)} are not allowed in a channel "
-            "(only the user and CR layers may set top-level '_' keys)"
+            f"(only the user and CR layers may set top-level '{CONTROL_PREFIX}' keys)"
         )
     return f"{v.pointer or '/'}: {v.message}"
 

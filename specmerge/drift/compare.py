@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import yaml
+
+from ..core.text import canonical_json
 
 #: metadata the API server writes; never drift.
 SERVER_METADATA = frozenset({
@@ -51,7 +52,7 @@ def desired_objects(manifest: str, release: str, namespace: str) -> list[dict[st
 
 def digest(obj: Any) -> str:
     """A stable SHA-256 of an object's canonical JSON (for the memo, never shown)."""
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(canonical_json(obj).encode()).hexdigest()
 
 
 def _server_annotation(key: str) -> bool:

@@ -8,7 +8,7 @@
 """
 
 from .assemble import channel_request, plan_inputs
-from .codec import canonical_json, decode_any, decode_object, encode, encode_parts
+from .codec import decode_any, decode_object, encode, encode_parts
 from .incumbent import cached_release
 from .errors import InstanceError, PermanentError, TemporaryError
 from .layout import (
@@ -48,7 +48,6 @@ __all__ = [
     "active_secret",
     "cache_secret",
     "cached_release",
-    "canonical_json",
     "channel_request",
     "decode_any",
     "decode_object",

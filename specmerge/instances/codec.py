@@ -3,7 +3,8 @@
 A Secret's ``data`` maps a key to base64 of UTF-8 JSON. Decoding uses the core's JSON rules
 (duplicate keys, size, depth are errors; ``NaN`` is accepted, since older writers stored it)
 and raises :class:`~.errors.PermanentError` naming the Secret and key, never the content.
-Encoding is canonical (sorted keys, compact), so equal documents give equal bytes and a
+Encoding is :func:`~specmerge.core.text.canonical_json` with non-ASCII kept as UTF-8
+(sorted keys, compact), so equal documents give equal bytes and a
 write can be compared client-side before it is sent.
 """
 
@@ -11,16 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from ..core import LayerInputError, parse_json
+from ..core.text import canonical_json
 from .errors import PermanentError
-
-
-def canonical_json(doc: Any) -> str:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _text(raw: str, where: str) -> str:
@@ -54,7 +51,7 @@ def decode_object(data: Mapping[str, str] | None, key: str, where: str) -> dict[
 
 def encode(doc: Any) -> str:
     """Base64 of the canonical JSON of ``doc`` (one Secret data value)."""
-    return base64.b64encode(canonical_json(doc).encode("utf-8")).decode("ascii")
+    return base64.b64encode(canonical_json(doc, ascii=False).encode("utf-8")).decode("ascii")
 
 
 def encode_parts(parts: Mapping[str, Any]) -> dict[str, str]:
@@ -62,4 +59,4 @@ def encode_parts(parts: Mapping[str, Any]) -> dict[str, str]:
     return {key: encode(doc) for key, doc in parts.items()}
 
 
-__all__ = ["canonical_json", "decode_any", "decode_object", "encode", "encode_parts"]
+__all__ = ["decode_any", "decode_object", "encode", "encode_parts"]

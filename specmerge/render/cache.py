@@ -6,19 +6,21 @@ Layout under ``${SPECMERGE_CACHE:-~/.cache/specmerge}/charts``::
     alias/<hex>           the digest a remote reference resolved to (``<hex>`` hashes the
                           reference, so no URL or credential is written in a file name)
 
-Writes go to a temporary file and are renamed into place, so concurrent writers (threads or
-processes) never expose a half-written archive, and a reader verifies the digest of what
-it reads. Nothing here touches the network.
+Writes are :func:`~specmerge.atomic.write_atomic` (a temporary file renamed into place,
+fsynced), so concurrent writers (threads or processes) never expose a half-written archive,
+and a reader verifies the digest of what it reads. Nothing here touches the network.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
+from ..atomic import write_atomic
+
 CACHE_ENV = "SPECMERGE_CACHE"
+TEMP_PREFIX = ".tmp-"
 
 
 def cache_root() -> Path:
@@ -45,17 +47,6 @@ class ChartCache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = root if root is not None else cache_root() / "charts"
 
-    def _write(self, target: Path, data: bytes) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
     def archive_path(self, digest: str) -> Path:
         return self.root / "sha256" / f"{_hex(digest)}.tgz"
 
@@ -72,7 +63,7 @@ class ChartCache:
         digest = sha256_digest(data)
         path = self.archive_path(digest)
         if not path.exists():
-            self._write(path, data)
+            write_atomic(path, data, prefix=TEMP_PREFIX)
         return digest
 
     @staticmethod
@@ -90,4 +81,4 @@ class ChartCache:
 
     def set_alias(self, key: str, digest: str) -> None:
         _hex(digest)
-        self._write(self.root / "alias" / self._alias_path_name(key), digest.encode())
+        write_atomic(self.root / "alias" / self._alias_path_name(key), digest.encode(), prefix=TEMP_PREFIX)
