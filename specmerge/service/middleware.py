@@ -5,7 +5,7 @@ and the access log.
   before anything reads the body; a refusal is answered at once and the body is never read.
 * Every response carries ``X-Request-Id`` (the caller's if it is a short token, else new).
 * A body over the limit gets 413: at once when ``Content-Length`` says so, else as soon as
-  the streamed body passes it.
+  the streamed body passes it (then the rest is read and dropped, see :func:`_drain`).
 * A request that runs past the timeout gets 504.
 * An unhandled exception gets a generic 500 ``{"detail": ..., "requestId": ...}``; the log
   line has the exception type and stack frames but not its message, which may hold values.
@@ -88,20 +88,22 @@ async def _drain(receive: Receive, body_limit: int, seconds: float = 2.0) -> Non
         dropped += len(message.get("body", b""))
 
 
-def _limited(receive: Receive, limit: int) -> Receive:
-    """``receive`` that raises :class:`BodyTooLarge` once the body passes ``limit`` bytes."""
-    received = 0
+class _Limited:
+    """``receive`` that raises :class:`BodyTooLarge` once the body passes ``limit`` bytes,
+    and remembers that it did (so the guard drains the rest, whoever answered the 413)."""
 
-    async def limited_receive() -> Message:
-        nonlocal received
-        message = await receive()
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self.receive, self.limit = receive, limit
+        self.received, self.over = 0, False
+
+    async def __call__(self) -> Message:
+        message = await self.receive()
         if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise BodyTooLarge(limit)
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.over = True
+                raise BodyTooLarge(self.limit)
         return message
-
-    return limited_receive
 
 
 class _Reply:
@@ -144,7 +146,7 @@ class Guard:
         given = headers.get("x-request-id", "")
         rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
-        reply = _Reply(send, rid)
+        reply, body = _Reply(send, rid), _Limited(receive, self.body_limit)
         length = headers.get("content-length", "")
         try:
             refusal = await self.admit(scope) if self.admit is not None else None
@@ -153,10 +155,9 @@ class Guard:
             elif length.isdigit() and int(length) > self.body_limit:
                 await reply.problem(413, str(BodyTooLarge(self.body_limit)))
             else:
-                await asyncio.wait_for(self.app(scope, _limited(receive, self.body_limit), reply.send), self.timeout)
+                await asyncio.wait_for(self.app(scope, body, reply.send), self.timeout)
         except BodyTooLarge as exc:
             await reply.problem(413, str(exc))
-            await _drain(receive, self.body_limit)
         except asyncio.TimeoutError:
             log.warning("request %s timed out after %.1fs", rid, self.timeout)
             await reply.problem(504, "request timed out")
@@ -164,6 +165,8 @@ class Guard:
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("request %s failed: %s\n%s", rid, type(exc).__name__, frames)
             await reply.problem(500, GENERIC_500)
+        if body.over:
+            await _drain(receive, self.body_limit)
         self._record(scope, reply.status, time.perf_counter() - start, rid)
 
     def _record(self, scope: Scope, status: int, elapsed: float, rid: str) -> None:
