@@ -7,8 +7,9 @@ its pure helpers), :mod:`.store_dir` and :mod:`.store_secret` (the two backends)
 (preview request -> plan -> response; the would-be spec of a write), :mod:`.auth` (bearer
 tokens, TokenReview + SubjectAccessReview), :mod:`.middleware` (request id, body limit,
 timeout, generic 500), :mod:`.metrics`, :mod:`.models` (OpenAPI shapes), :mod:`.responses`
-(orjson), :mod:`.app` (the FastAPI app factory), :mod:`.build` (settings -> service) and
-:mod:`.workers` (``--workers N``).
+(orjson), :mod:`.routes` (one router per concern, with their dependencies), :mod:`.problems`
+(the one error -> status mapping), :mod:`.state` (what the routes share), :mod:`.app` (the
+FastAPI app factory), :mod:`.build` (settings -> service) and :mod:`.workers` (``--workers N``).
 """
 
 from .app import Service, create_app

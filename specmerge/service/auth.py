@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -36,6 +34,7 @@ from kubernetes.client import (
 )
 from kubernetes.client.exceptions import ApiException
 
+from ..core.memo import Memo
 from ..errors import UnavailableError
 from .store import Instance
 
@@ -103,30 +102,25 @@ T = TypeVar("T")
 
 
 class Answers(Generic[T]):
-    """Answers by key for ``ttl`` seconds, at most ``size`` of them (oldest dropped first).
-    ``ttl <= 0`` remembers nothing. Thread-safe; an exception from ``ask`` is not kept."""
+    """Answers by key for ``ttl`` seconds, at most ``size`` of them (a bounded
+    :class:`~specmerge.core.memo.Memo`: when full it starts again). ``ttl <= 0`` remembers
+    nothing. Thread-safe; an exception from ``ask`` is not kept."""
 
     def __init__(self, ttl: float, size: int = 4096, counted: Callable[[str], None] = lambda source: None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl, self.size, self.counted, self.clock = ttl, size, counted, clock
-        self._kept: OrderedDict[Hashable, tuple[float, T]] = OrderedDict()
-        self._lock = threading.Lock()
+        self.ttl, self.counted, self.clock = ttl, counted, clock
+        self._kept: Memo[Hashable, tuple[float, T]] = Memo(size)
 
     def get(self, key: Hashable, ask: Callable[[], T]) -> T:
         now = self.clock()
-        with self._lock:
-            hit = self._kept.get(key)
-            if hit is not None and hit[0] > now:
-                self.counted("cache")
-                return hit[1]
+        hit = self._kept.get(key)
+        if hit is not None and hit[0] > now:
+            self.counted("cache")
+            return hit[1]
         answer = ask()
         self.counted("apiserver")
-        with self._lock:
-            if self.ttl > 0:
-                self._kept[key] = (now + self.ttl, answer)
-                self._kept.move_to_end(key)
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
+        if self.ttl > 0:
+            self._kept.put(key, (now + self.ttl, answer))
         return answer
 
 

@@ -10,7 +10,7 @@ from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_di
 from ..core import use_key_source
 from ..keys import KEY_FILE_ENV, FileKey, SecretKey, beside_store, default_key_path
 from ..render.sources import recheck_directories_after
-from .app import Service
+from .state import Service
 from .auth import Authenticator, KubeAuth, NoAuth, StaticTokenAuth
 from .metrics import Metrics
 from .settings import ServiceSettings, SettingsError

@@ -9,19 +9,17 @@ releases of a channel that the service knows (to pin one with ``_releaseId``).
   the embedded releases of the channel and the one the resolver answers for "latest"
   (which may come from the channel server), newest first, no values.
 
-The routes use the app's own authentication and error mapping (passed in), so a 401/403/503
-looks the same as on every other route.
+The routes are in :mod:`.routes.console`; they use the app's own authentication and error
+mapping, so a 401/403/503 looks the same as on every other route.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException, Path as PathParam, Request
-from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from kubernetes.client.exceptions import ApiException
 from pydantic import BaseModel
@@ -30,9 +28,6 @@ from starlette.types import Scope
 
 from ..channels import ChannelRequest
 from ..channels.semver import semver_key
-from .auth import Authenticator, AuthUnavailable, Principal
-from .models import Problem
-from .responses import FastJSONResponse as JSONResponse
 from .specs import Specs
 from .store import BadInstance, Instance, StoreError, ValuesStore
 from .store_dir import USER_FILE, DirectoryStore
@@ -135,42 +130,3 @@ def releases(specs: Specs, channel: str) -> dict[str, Any]:
         "releases": [{"version": s.version, "releaseId": s.release_id, "publishedAt": s.published_at, "source": source}
                      for s, source in ordered],
     }
-
-
-def console_router(store: ValuesStore, auth: Authenticator, specs: Specs, who: Callable[[Request], Principal],
-                   guarded: Callable[[Callable[[], Any]], Any]) -> APIRouter:
-    """The two listing routes; ``who`` and ``guarded`` are the app's (the same 401/422/503)."""
-    router = APIRouter(tags=["console"])
-
-    def readable(principal: Principal, instance: Instance) -> bool:
-        try:
-            return auth.may_read(principal, instance)
-        except AuthUnavailable as exc:
-            raise HTTPException(503, str(exc)) from None
-
-    problems: dict[int | str, dict[str, Any]] = {code: {"model": Problem} for code in (401, 422, 503)}
-
-    @router.get("/v1/instances", response_model=InstanceList, responses=problems)
-    def list_instances(request: Request) -> JSONResponse:
-        principal = who(request)
-        listed: list[Instance] = guarded(lambda: instances(store))
-        body = [{"namespace": i.namespace, "name": i.name, "source": store.locator(i)}
-                for i in listed if readable(principal, i)]
-        return JSONResponse({"instances": body}, headers={"Cache-Control": "no-store"})
-
-    @router.get("/v1/channels/{channel}/releases", response_model=ReleaseList, responses=problems)
-    def list_releases(request: Request, channel: Annotated[str, PathParam(pattern=CHANNEL_NAME)]) -> JSONResponse:
-        who(request)
-        return JSONResponse(guarded(lambda: releases(specs, channel)), headers={"Cache-Control": "no-store"})
-
-    return router
-
-
-def mount_console(app: FastAPI) -> None:
-    """``/console/`` serves the page; ``/console`` redirects there (relative URLs need the slash)."""
-
-    @app.get("/console", include_in_schema=False)
-    def console_slash() -> RedirectResponse:
-        return RedirectResponse("/console/", status_code=308)
-
-    app.mount("/console/", ConsoleFiles(directory=console_dir(), html=True), name="console")

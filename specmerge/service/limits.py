@@ -14,6 +14,7 @@ A 1 MiB body fits ~40,000 leaves; masking, provenance and rendering cost grows w
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 from ..errors import InputError, UnavailableError
 
 DEFAULT_MAX_LEAVES = 5000
+log = logging.getLogger("specmerge.service")
 
 
 class TooMuchWork(InputError, ValueError):
@@ -68,8 +70,12 @@ class Deadline:
         return cls(time.monotonic() + seconds)
 
     def check(self, stage: str) -> None:
+        """Raise :class:`DeadlinePassed` once past the deadline, logged here: the guard may
+        have answered 504 already, and then nobody else hears that the work stopped."""
         if time.monotonic() > self.at:
-            raise DeadlinePassed(f"request timed out before {stage}")
+            passed = DeadlinePassed(f"request timed out before {stage}")
+            log.warning("work stopped at its deadline: %s", passed)
+            raise passed
 
 
 NO_DEADLINE = Deadline()

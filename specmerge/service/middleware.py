@@ -5,7 +5,7 @@ and the access log.
   before anything reads the body; a refusal is answered at once and the body is never read.
 * Every response carries ``X-Request-Id`` (the caller's if it is a short token, else new).
 * A body over the limit gets 413: at once when ``Content-Length`` says so, else as soon as
-  the streamed body passes it.
+  the streamed body passes it (then the rest is read and dropped, see :func:`_drain`).
 * A request that runs past the timeout gets 504.
 * An unhandled exception gets a generic 500 ``{"detail": ..., "requestId": ...}``; the log
   line has the exception type and stack frames but not its message, which may hold values.
@@ -42,7 +42,10 @@ GENERIC_500 = "internal error; see the service log for this request id"
 
 
 class BodyTooLarge(InputError):
-    pass
+    """A request body over the limit: 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over the {limit} byte limit")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,49 @@ async def _drain(receive: Receive, body_limit: int, seconds: float = 2.0) -> Non
         dropped += len(message.get("body", b""))
 
 
+class _Limited:
+    """``receive`` that raises :class:`BodyTooLarge` once the body passes ``limit`` bytes,
+    and remembers that it did (so the guard drains the rest, whoever answered the 413)."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self.receive, self.limit = receive, limit
+        self.received, self.over = 0, False
+
+    async def __call__(self) -> Message:
+        message = await self.receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.over = True
+                raise BodyTooLarge(self.limit)
+        return message
+
+
+class _Reply:
+    """One request's response side: every response start gets ``X-Request-Id`` and its
+    status is remembered; :meth:`problem` answers only if nothing was sent yet."""
+
+    def __init__(self, send: Send, rid: str) -> None:
+        self._send, self.rid = send, rid
+        self.status, self.started = 500, False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status, self.started = message["status"], True
+            message["headers"] = [*message.get("headers", []), (b"x-request-id", self.rid.encode())]
+        await self._send(message)
+
+    async def problem(self, code: int, detail: str, extra: Mapping[str, str] | None = None) -> None:
+        if self.started:
+            return
+        body = json.dumps({"detail": detail, "requestId": self.rid}).encode()
+        more = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra or {}).items()]
+        await self.send({"type": "http.response.start", "status": code,
+                         "headers": [(b"content-type", b"application/json"),
+                                     (b"content-length", str(len(body)).encode()), *more]})
+        await self.send({"type": "http.response.body", "body": body})
+
+
 class Guard:
     def __init__(self, app: ASGIApp, metrics: Metrics, body_limit: int, timeout: float,
                  admit: Admit | None = None) -> None:
@@ -100,56 +146,31 @@ class Guard:
         given = headers.get("x-request-id", "")
         rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
-        status = {"code": 500, "started": False}
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status["code"], status["started"] = message["status"], True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
-            await send(message)
-
-        async def reply(code: int, detail: str, extra: Mapping[str, str] | None = None) -> None:
-            if status["started"]:
-                return
-            body = json.dumps({"detail": detail, "requestId": rid}).encode()
-            more = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (extra or {}).items()]
-            await send_with_id({"type": "http.response.start", "status": code,
-                                "headers": [(b"content-type", b"application/json"),
-                                            (b"content-length", str(len(body)).encode()), *more]})
-            await send_with_id({"type": "http.response.body", "body": body})
-
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.body_limit:
-                    raise BodyTooLarge
-            return message
-
+        reply, body = _Reply(send, rid), _Limited(receive, self.body_limit)
         length = headers.get("content-length", "")
         try:
             refusal = await self.admit(scope) if self.admit is not None else None
             if refusal is not None:
-                await reply(refusal.status, refusal.detail, refusal.headers)
+                await reply.problem(refusal.status, refusal.detail, refusal.headers)
             elif length.isdigit() and int(length) > self.body_limit:
-                await reply(413, f"request body over the {self.body_limit} byte limit")
+                await reply.problem(413, str(BodyTooLarge(self.body_limit)))
             else:
-                await asyncio.wait_for(self.app(scope, limited_receive, send_with_id), self.timeout)
-        except BodyTooLarge:
-            await reply(413, f"request body over the {self.body_limit} byte limit")
-            await _drain(receive, self.body_limit)
+                await asyncio.wait_for(self.app(scope, body, reply.send), self.timeout)
+        except BodyTooLarge as exc:
+            await reply.problem(413, str(exc))
         except asyncio.TimeoutError:
             log.warning("request %s timed out after %.1fs", rid, self.timeout)
-            await reply(504, "request timed out")
+            await reply.problem(504, "request timed out")
         except Exception as exc:  # the one place an unexpected error becomes a response
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("request %s failed: %s\n%s", rid, type(exc).__name__, frames)
-            await reply(500, GENERIC_500)
-        route = scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
-        elapsed = time.perf_counter() - start
-        self.metrics.observe_request(template, scope.get("method", ""), status["code"], elapsed)
-        log.info("%s %s %s %.1fms id=%s", scope.get("method"), template, status["code"], elapsed * 1000, rid)
+            await reply.problem(500, GENERIC_500)
+        if body.over:
+            await _drain(receive, self.body_limit)
+        self._record(scope, reply.status, time.perf_counter() - start, rid)
+
+    def _record(self, scope: Scope, status: int, elapsed: float, rid: str) -> None:
+        """The request's metrics and its access log line (no query, headers or body)."""
+        template = getattr(scope.get("route"), "path", None) or "unmatched"
+        self.metrics.observe_request(template, scope.get("method", ""), status, elapsed)
+        log.info("%s %s %s %.1fms id=%s", scope.get("method"), template, status, elapsed * 1000, rid)

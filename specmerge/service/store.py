@@ -10,13 +10,13 @@ expects no document), else it raises :class:`StaleETag` and changes nothing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..core import keyed_hexdigest
+from ..core.text import canonical_json
 from ..errors import InputError, UnavailableError
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -57,7 +57,8 @@ class Stored:
 
 
 def canonical(values: Mapping[str, Any]) -> bytes:
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The stored form's canonical JSON (non-ASCII kept as it is), as UTF-8 bytes."""
+    return canonical_json(values, ascii=False).encode()
 
 
 def content_etag(values: Mapping[str, Any]) -> str:

@@ -2,7 +2,7 @@
 ``active.json`` (the last applied effective spec) and ``cr.json`` (the CR's ``spec.values``,
 the layer above the console's); the last two are only read here.
 
-Writes are atomic (a temporary file in the same directory, fsync, ``os.replace``) and
+Writes are atomic and durable (:func:`specmerge.atomic.write_atomic`, mode 0600) and
 compare-and-swap under one lock: a thread lock for this process and an ``flock`` on
 ``<root>/.lock`` for other processes sharing the directory, so two writers holding the
 same ETag cannot both win.
@@ -13,13 +13,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomic
 from ..core import LayerInputError, parse_json
 from .store import Instance, StaleETag, Stored, StoreError, canonical, content_etag
 
@@ -84,8 +84,8 @@ class DirectoryStore:
                 raise StaleETag(str(instance))
             directory = self._dir(instance)
             try:
-                directory.mkdir(parents=True, exist_ok=True)
-                write_atomic(directory / USER_FILE, json.dumps(doc, indent=2, sort_keys=True).encode() + b"\n")
+                text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+                write_atomic(directory / USER_FILE, text.encode(), mode=0o600)
             except OSError as exc:
                 raise StoreError(f"{directory}: cannot write: {exc.strerror}") from None
         return Stored(doc, content_etag(doc))
@@ -97,18 +97,3 @@ class DirectoryStore:
                 raise StoreError(f"{self.root}: not readable and writable")
         except OSError as exc:
             raise StoreError(f"{self.root}: {exc.strerror}") from None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a reader sees the old or the new file, never a part."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
