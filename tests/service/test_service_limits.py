@@ -60,13 +60,17 @@ def test_a_preview_past_the_timeout_is_504_and_its_work_stops(hasty: Server) -> 
 
 
 def test_the_preview_checks_its_deadline_between_stages(tmp_path: Path) -> None:
+    from specmerge.render.sources import recheck_directories_after
     from specmerge.service.build import build_service
 
     service = build_service(load_settings(None, no_auth=True, store_dir=str(tmp_path)))
-    specs = Specs(service.resolver, service.store, service.metrics)
-    with pytest.raises(DeadlinePassed, match="before masking"):
-        specs.preview(PreviewInputs(user=VALID_USER, render=True), False, Deadline(time.monotonic() - 1))
-    assert specs.preview(PreviewInputs(user=VALID_USER), False, Deadline.after(60))["ok"]
+    try:
+        specs = Specs(service.resolver, service.store, service.metrics)
+        with pytest.raises(DeadlinePassed, match="before masking"):
+            specs.preview(PreviewInputs(user=VALID_USER, render=True), False, Deadline(time.monotonic() - 1))
+        assert specs.preview(PreviewInputs(user=VALID_USER), False, Deadline.after(60))["ok"]
+    finally:
+        recheck_directories_after(0)  # building a service set the process-wide recheck interval
 
 
 def _leaves(node: Any) -> int:
