@@ -57,8 +57,13 @@ def build_app(only: str | None = None) -> typer.Typer:
     (help and errors then read as for the full application, for that command)."""
     import typer
 
+    try:
+        from .coerce import PlainFirstGroup as group
+    except ImportError:  # another Typer: its own coercion throughout
+        group = None
     app = typer.Typer(
-        name="specmerge", help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+        name="specmerge", help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+        cls=group,
     )
     for name, (module, attr) in COMMANDS.items():
         if only is None or only == name:
