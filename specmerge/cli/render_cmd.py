@@ -14,6 +14,7 @@ redacted unless ``--show-secrets``. Exit codes: 0 rendered; 1 violations (schema
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import json
@@ -30,7 +31,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ..core import Effective, Redactor
 from ..core.dump import to_yaml
 from ..core.paths import Path as VPath
-from ..pipeline import Plan, plan
+from ..pipeline import Plan, Rendering, plan
 from ..render import RenderError, documents, load_chart, to_stream, write_tree
 from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
 from .inputs import NO_CHANNEL, ChartName, ChartOpt, ChartVersion, InputFlags, chart_ref_from_cli, cr_layer, with_input_flags
@@ -96,6 +97,24 @@ def _report_violations(p: Plan) -> None:
         print(f"  - {redactor.scrub(v.describe())}", file=sys.stderr)
 
 
+def plan_to_print(flags: InputFlags, *, show_values: bool, show_secrets: bool) -> Plan:
+    """The plan ``render`` prints. With ``--show-secrets`` only the real render is made: the
+    masked one would be thrown away. A template error still comes from the masked render
+    when that fails too, so its text quotes placeholders, as without the flag."""
+    if show_values or not show_secrets:
+        return plan(flags.plan_inputs(render=not show_values))
+    p = plan(flags.plan_inputs(render=False))
+    if not p.ok:
+        return p
+    rendering = Rendering(p.chart, p.effective, p.inputs.options, p.values)
+    try:
+        rendering.real()
+    except RenderError:
+        rendering.shown()  # the masked render's error, if it has one; else the real one's (scrubbed)
+        raise
+    return dataclasses.replace(p, rendering=rendering)
+
+
 def render_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Chart-reference, chart-source and template errors are bad input: exit 2 via CliError."""
 
@@ -136,8 +155,7 @@ def render_command(
     Layers, lowest first: chart defaults, the channel (embedded stable by default, or
     --channel-server), the CR's spec.values (--cr), then -f files and --set flags in Helm's order.
     """
-    inputs = flags.plan_inputs(render=not show_values)
-    p = plan(inputs)
+    p = plan_to_print(flags, show_values=show_values, show_secrets=show_secrets)
     redactor = p.redactor(reveal=show_secrets)
     for w in p.warnings:
         print(f"warning: {redactor.scrub(w.message())}", file=sys.stderr)

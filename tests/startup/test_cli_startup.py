@@ -72,3 +72,21 @@ def test_a_plain_render_computes_no_line_positions() -> None:
     assert located == []
     assert p.effective.deleted()[0].winner is not None  # provenance, when asked, still locates it
     assert located == ["user"]
+
+
+def test_show_secrets_error_still_comes_from_the_masked_render(tmp_path: Path) -> None:
+    """``--show-secrets`` renders only the real values; a template error is still the masked
+    render's (a short secret is not scrubbed from free text, so only masking keeps it out)."""
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("db:\n  password: ''\n  size: 1\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  size: {{ .Values.db.size | quote }}\n"
+        "{{- if gt (int .Values.db.size) 5 }}{{ fail (printf \"password %s, size too big\" .Values.db.password) }}{{ end }}\n")
+    out, _, report = _run("render", "--chart", str(chart), "--show-secrets", "--set", "db.password=pw1")
+    assert report["code"] == 0 and 'size: "1"' in out
+    out, err, report = _run("render", "--chart", str(chart), "--show-secrets", "--set", "db.password=pw1",
+                            "--set", "db.size=9")
+    assert report["code"] == 2 and "size too big" in err
+    assert "pw1" not in err and "<redacted" in err
