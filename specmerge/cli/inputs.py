@@ -323,7 +323,9 @@ _TAIL_APP.command()(with_input_flags(_collect))
 def parse_input_flags(args: Sequence[str], prog: str = "specmerge diff ... --") -> InputFlags:
     """``args`` (e.g. the part of a command line after ``--``) parsed as the layer flags,
     by the same options Typer builds for the commands. Bad flags raise :class:`CliError`."""
-    command = typer.main.get_command(_TAIL_APP)
+    from . import plain_first
+
+    command = plain_first(typer.main.get_command(_TAIL_APP))
     try:
         with command.make_context(prog, list(args)) as ctx:
             result = command.invoke(ctx)
