@@ -250,8 +250,8 @@ class InputFlags:
         channel = self.channel
         if channel is None:  # a chart of the user's own choosing gets no channel overlay unasked
             channel = NO_CHANNEL if ref is not None and self.release is None else DEFAULT_CHANNEL
-        spec = channel_spec(channel, self.release, pinned_release(user, cr),
-                            self.channel_server, self.license_file, self.airgapped)
+        pinned = pinned_release(user, cr) if user is not None or cr is not None else None  # (imports the resolver)
+        spec = channel_spec(channel, self.release, pinned, self.channel_server, self.license_file, self.airgapped)
         return PlanInputs(
             chart=ref,
             channel=spec,
