@@ -185,19 +185,23 @@ def render_command(
             print(f"wrote {written}", file=sys.stderr)
     else:
         sys.stdout.write(to_stream(shown))
-    if strict:
-        found = kube_findings(p, flags.kube_version)
-        for w in found.warnings:
-            print(f"warning: {w}", file=sys.stderr)
-        for line in found.not_checked():
-            print(f"warning: not checked: {line}", file=sys.stderr)
-        if found.errors:
-            print(f"error: rendered objects violate the Kubernetes {flags.kube_version} schemas ({len(found.errors)}):",
-                  file=sys.stderr)
-            for f in found.errors:
-                print(f"  - {f}", file=sys.stderr)
-            raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(_report_strict(p, flags.kube_version) if strict else EXIT_OK)
+
+
+def _report_strict(p: Plan, kube_version: str) -> int:
+    """``--strict``: the Kubernetes findings on stderr; the exit code they call for."""
+    found = kube_findings(p, kube_version)
+    for w in found.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for line in found.not_checked():
+        print(f"warning: not checked: {line}", file=sys.stderr)
+    if not found.errors:
+        return EXIT_OK
+    print(f"error: rendered objects violate the Kubernetes {kube_version} schemas ({len(found.errors)}):",
+          file=sys.stderr)
+    for f in found.errors:
+        print(f"  - {f}", file=sys.stderr)
+    return EXIT_FINDINGS
 
 
 def masked_values_text(text: str, redactor: Redactor) -> str:
