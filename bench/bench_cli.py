@@ -1,6 +1,6 @@
 """Whole-process CLI figures (issue 12): ``specmerge render`` vs ``helm template``, paired.
 
-    python3 bench/bench_cli.py [--pairs N] [--helm PATH] [--write bench/cli.md]
+    python3 bench/bench_cli.py [--pairs N] [--helm PATH] [--write bench/cli.md] [--baseline DIR]
 
 Each pair runs ``helm template`` and ``specmerge render`` back to back as fresh processes on
 the same chart and flags (alternating which goes first), so both see the same machine load;
@@ -42,6 +42,8 @@ sys.path.insert(0, str(REPO / "bench"))
 from parity import find_helm  # noqa: E402
 
 SPECMERGE = [sys.executable, "-m", "specmerge.cli"]
+#: The environment of every timed run: this tree's specmerge, not an installed one.
+THIS_TREE = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 
 
 #: CPU seconds (user + system) of every finished child, for :func:`cpu_of` pairs.
@@ -49,10 +51,12 @@ CPU: list[tuple[list[str], float]] = []
 
 
 def wall(cmd: list[str]) -> float:
-    """Wall seconds of one run of ``cmd`` (its CPU seconds go to :data:`CPU`)."""
+    """Wall seconds of one run of ``cmd`` (its CPU seconds go to :data:`CPU`), from a neutral
+    directory (``python -m`` puts the working directory first on the path) with this tree on the path."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, timeout=300, check=False)
+    done = subprocess.run(cmd, capture_output=True, timeout=300, check=False, cwd=tempfile.gettempdir(),
+                          env=THIS_TREE)
     elapsed = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -111,7 +115,7 @@ def phases(args: list[str], runs: int) -> list[float]:
     seen = []
     for _ in range(runs):
         done = subprocess.run([sys.executable, "-c", _PHASES, json.dumps(args)], capture_output=True, timeout=300,
-                              check=True)
+                              env=THIS_TREE, cwd=tempfile.gettempdir(), check=True)
         seen.append(json.loads(done.stderr.decode().strip().splitlines()[-1]))
     return [statistics.median(p[i] for p in seen) for i in range(4)]
 
@@ -172,6 +176,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=11)
     parser.add_argument("--helm")
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--baseline", type=Path,
+                        help="an export of an earlier commit (git archive REV | tar -x -C DIR): paired with this tree")
     opts = parser.parse_args()
     helm = find_helm(opts.helm)
     compileall.compile_dir(str(REPO / "specmerge"), quiet=1)
@@ -196,6 +202,14 @@ def main() -> None:
         text, _ = row(SPECMERGE + ["render", "--chart", str(big), "--show-secrets", "--set", "components.comp1.replicas=3"],
                       [helm, "template", "specmerge", str(big), "--set", "components.comp1.replicas=3"], opts.pairs)
         rows.append(("48-template chart with 3 subcharts (and schemas): `specmerge render` / `helm template`", text))
+
+    if opts.baseline:
+        compileall.compile_dir(str(opts.baseline / "specmerge"), quiet=1)
+        args = ["render", "--show-secrets", *flags]
+        o, t, r = paired(["env", *SPECMERGE, *args],
+                         ["env", f"PYTHONPATH={opts.baseline.resolve()}", *SPECMERGE, *args], opts.pairs)
+        rows.append((f"this tree / `{opts.baseline.name}` (baseline): bundled `specmerge render --show-secrets`",
+                     f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x**"))
 
     version = statistics.median(wall(SPECMERGE + ["--version"]) for _ in range(opts.pairs))
     floor = statistics.median(wall([sys.executable, "-c", "pass"]) for _ in range(opts.pairs))
