@@ -239,10 +239,13 @@ def main() -> None:
                  f"{inproc * 1000:.1f} ms vs {helm_bundled * 1000:.0f} ms = **{helm_bundled / inproc:.1f}x faster**"))
 
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    baseline = " --baseline DIR" if opts.baseline else ""
     load = f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
     text = ("# CLI as a user times it (issue 12) - `python3 bench/bench_cli.py --write bench/cli.md`\n\n"
-            f"Produced by `python3 bench/bench_cli.py` ({machine}; {opts.pairs} pairs; {load}; the machine is "
-            "shared, so read ratios, not absolute times).\n\n| measurement | value |\n| --- | --- |\n"
+            f"Produced by `python3 bench/bench_cli.py{baseline}` ({machine}; {opts.pairs} pairs; {load}; the machine is "
+            "shared, so read ratios, not absolute times)."
+            + (f" DIR is `git archive {opts.baseline.name} | tar -x -C DIR`." if opts.baseline else "")
+            + "\n\n| measurement | value |\n| --- | --- |\n"
             + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n\n" + NOTES)
     print(text)
     if opts.write:
