@@ -1,6 +1,6 @@
 """Whole-process CLI figures (issue 12): ``specmerge render`` vs ``helm template``, paired.
 
-    python3 bench/bench_cli.py [--pairs N] [--helm PATH] [--write bench/cli.md]
+    python3 bench/bench_cli.py [--pairs N] [--helm PATH] [--write bench/cli.md] [--baseline DIR]
 
 Each pair runs ``helm template`` and ``specmerge render`` back to back as fresh processes on
 the same chart and flags (alternating which goes first), so both see the same machine load;
@@ -10,7 +10,14 @@ the figure is the median of the per-pair ratios and of each side's wall times. W
   ``-f`` file, and a ``-f`` overlay and ``--set`` flags to both;
 * a generated chart with 48 templates and 3 subcharts (``--chart DIR``, no channel);
 * ``specmerge --version``, ``python -c pass`` and ``helm version`` (start-up floors);
-* in-process ``plan()`` on the bundled chart against the ``helm template`` process.
+* in-process ``plan()`` on the bundled chart against the ``helm template`` process;
+* where the rest of a ``specmerge render`` goes: the interpreter, Typer, Helm's library and
+  the other imports (each a fresh ``python -c "import ..."`` less the bare interpreter), and
+  the run itself.
+
+specmerge's modules are byte-compiled first (``compileall``), as a ``pip install`` leaves
+them: a shell that sets ``PYTHONDONTWRITEBYTECODE`` would otherwise make every run compile
+~60 modules again (~150 ms) and time that instead.
 
 Figures only, no assertions: targets are judged by reading them.
 """
@@ -18,9 +25,11 @@ Figures only, no assertions: targets are judged by reading them.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,15 +42,39 @@ sys.path.insert(0, str(REPO / "bench"))
 from parity import find_helm  # noqa: E402
 
 SPECMERGE = [sys.executable, "-m", "specmerge.cli"]
+#: The environment of every timed run: this tree's specmerge, not an installed one.
+THIS_TREE = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+
+
+#: CPU seconds (user + system) of every finished child, for :func:`cpu_of` pairs.
+CPU: list[tuple[list[str], float]] = []
 
 
 def wall(cmd: list[str]) -> float:
+    """Wall seconds of one run of ``cmd`` (its CPU seconds go to :data:`CPU`), from a neutral
+    directory (``python -m`` puts the working directory first on the path) with this tree on the path."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, timeout=300, check=False)
+    done = subprocess.run(cmd, capture_output=True, timeout=300, check=False, cwd=tempfile.gettempdir(),
+                          env=THIS_TREE)
     elapsed = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd[:4])}... failed: {done.stderr.decode()[-400:]}")
+    CPU.append((cmd, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
     return elapsed
+
+
+def cpu_of(cmd: list[str]) -> float:
+    """Median CPU seconds of the runs of ``cmd`` so far: less sensitive to a loaded machine than wall time."""
+    return statistics.median(c for ran, c in CPU if ran == cmd)
+
+
+def row(ours: list[str], theirs: list[str], pairs: int) -> tuple[str, float]:
+    """``ours / theirs = ratio`` of :func:`paired` wall times and both CPU times; theirs (s)."""
+    o, t, r = paired(ours, theirs, pairs)
+    return (f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x** (CPU {cpu_of(ours) * 1000:.0f} ms / "
+            f"{cpu_of(theirs) * 1000:.0f} ms)", t)
 
 
 def paired(ours: list[str], theirs: list[str], pairs: int) -> tuple[float, float, float]:
@@ -55,6 +88,36 @@ def paired(ours: list[str], theirs: list[str], pairs: int) -> tuple[float, float
             a, b = wall(ours), wall(theirs)
         o.append(a), t.append(b), r.append(a / b)
     return statistics.median(o), statistics.median(t), statistics.median(r)
+
+
+#: One ``specmerge`` run, timed from inside: Typer's import, Helm's library, every other
+#: import of the render command, then the command itself (stdout discarded).
+_PHASES = """
+import json, runpy, sys, time
+t0 = time.perf_counter()
+import typer
+t1 = time.perf_counter()
+import helm_python
+t2 = time.perf_counter()
+import specmerge.cli.render_cmd, specmerge.cli.coerce
+t3 = time.perf_counter()
+sys.argv = ["specmerge"] + json.loads(sys.argv[1])
+try:
+    runpy.run_module("specmerge.cli", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps([t1 - t0, t2 - t1, t3 - t2, time.perf_counter() - t3]), file=sys.stderr)
+"""
+
+
+def phases(args: list[str], runs: int) -> list[float]:
+    """Median seconds of each phase of :data:`_PHASES` over ``runs`` fresh processes."""
+    seen = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", _PHASES, json.dumps(args)], capture_output=True, timeout=300,
+                              env=THIS_TREE, cwd=tempfile.gettempdir(), check=True)
+        seen.append(json.loads(done.stderr.decode().strip().splitlines()[-1]))
+    return [statistics.median(p[i] for p in seen) for i in range(4)]
 
 
 def big_chart(root: Path) -> Path:
@@ -98,13 +161,27 @@ def big_chart(root: Path) -> Path:
     return chart
 
 
+NOTES = """\
+Floors outside specmerge: the interpreter with this machine's `site` (its `.pth` files: an editable
+install's finder, `certifi`, `_distutils_hack`) is the `python -c pass` row, and loading Helm's Go
+library (`helm_python._native`, the Go runtime) is the "Helm's library" figure; `helm template` pays
+neither. Typer is imported by every command (the options are declared with it); its per-option pydantic
+adapters are not built for plain values (specmerge.cli.coerce), and httpx and PyYAML are imported only
+when a channel is fetched or the render guard compares a reference render.
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pairs", type=int, default=11)
     parser.add_argument("--helm")
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--baseline", type=Path,
+                        help="an export of an earlier commit (git archive REV | tar -x -C DIR): paired with this tree")
     opts = parser.parse_args()
     helm = find_helm(opts.helm)
+    compileall.compile_dir(str(REPO / "specmerge"), quiet=1)
+    load_before = os.getloadavg()
     env_overlay = str(REPO / "examples" / "env" / "prod.yaml")
     flags = ["-f", env_overlay, "--set", "app.replicaCount=4", "--set", "console.image.tag=2.13.5"]
     rows: list[tuple[str, str]] = []
@@ -115,23 +192,37 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         channel = Path(tmp) / "channel.json"
         channel.write_text(json.dumps(spec.values))
-        o, t, r = paired(SPECMERGE + ["render", "--show-secrets", *flags],
-                         [helm, "template", "specmerge", str(REPO / "charts" / "platform"), "-f", str(channel), *flags],
-                         opts.pairs)
-        rows.append(("bundled chart: `specmerge render` / `helm template` (median of per-pair ratios)",
-                     f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x**"))
-        helm_bundled = t
+        helm_bundled_cmd = [helm, "template", "specmerge", str(REPO / "charts" / "platform"), "-f", str(channel), *flags]
+        text, helm_bundled = row(SPECMERGE + ["render", "--show-secrets", *flags], helm_bundled_cmd, opts.pairs)
+        rows.append(("bundled chart: `specmerge render` / `helm template` (median of per-pair ratios)", text))
+        text, _ = row(SPECMERGE + ["render", *flags], helm_bundled_cmd, opts.pairs)
+        rows.append(("bundled chart, secrets masked (`specmerge render` without `--show-secrets`) / `helm template`",
+                     text))
         big = big_chart(Path(tmp))
-        o, t, r = paired(SPECMERGE + ["render", "--chart", str(big), "--show-secrets", "--set", "components.comp1.replicas=3"],
-                         [helm, "template", "specmerge", str(big), "--set", "components.comp1.replicas=3"], opts.pairs)
-        rows.append(("48-template chart with 3 subcharts (and schemas): `specmerge render` / `helm template`",
+        text, _ = row(SPECMERGE + ["render", "--chart", str(big), "--show-secrets", "--set", "components.comp1.replicas=3"],
+                      [helm, "template", "specmerge", str(big), "--set", "components.comp1.replicas=3"], opts.pairs)
+        rows.append(("48-template chart with 3 subcharts (and schemas): `specmerge render` / `helm template`", text))
+
+    if opts.baseline:
+        compileall.compile_dir(str(opts.baseline / "specmerge"), quiet=1)
+        args = ["render", "--show-secrets", *flags]
+        o, t, r = paired(["env", *SPECMERGE, *args],
+                         ["env", f"PYTHONPATH={opts.baseline.resolve()}", *SPECMERGE, *args], opts.pairs)
+        rows.append((f"this tree / `{opts.baseline.name}` (baseline): bundled `specmerge render --show-secrets`",
                      f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x**"))
 
     version = statistics.median(wall(SPECMERGE + ["--version"]) for _ in range(opts.pairs))
     floor = statistics.median(wall([sys.executable, "-c", "pass"]) for _ in range(opts.pairs))
     helm_version = statistics.median(wall([helm, "version"]) for _ in range(opts.pairs))
-    rows.append(("`specmerge --version` (python -m, whole process)", f"**{version * 1000:.0f} ms**"))
+    rows.append(("`specmerge --version` (python -m, whole process)",
+                 f"**{version * 1000:.0f} ms** (CPU {cpu_of(SPECMERGE + ['--version']) * 1000:.0f} ms)"))
     rows.append(("`python -c pass` / `helm version` (start-up floors)", f"{floor * 1000:.0f} ms / {helm_version * 1000:.0f} ms"))
+
+    typer_s, helm_s, other_s, run_s = phases(["render", "--show-secrets", *flags], opts.pairs)
+    rows.append(("where a bundled `specmerge render --show-secrets` goes (medians, timed inside the process)",
+                 f"interpreter + site {floor * 1000:.0f} ms (`python -c pass`), Typer {typer_s * 1000:.0f} ms, "
+                 f"Helm's library {helm_s * 1000:.0f} ms, other imports {other_s * 1000:.0f} ms, the run (chart "
+                 f"load, merge, validate, render, print) {run_s * 1000:.0f} ms"))
 
     from specmerge.cli.inputs import InputFlags
     from specmerge.pipeline import plan
@@ -148,10 +239,14 @@ def main() -> None:
                  f"{inproc * 1000:.1f} ms vs {helm_bundled * 1000:.0f} ms = **{helm_bundled / inproc:.1f}x faster**"))
 
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    baseline = " --baseline DIR" if opts.baseline else ""
+    load = f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after"
     text = ("# CLI as a user times it (issue 12) - `python3 bench/bench_cli.py --write bench/cli.md`\n\n"
-            f"Produced by `python3 bench/bench_cli.py` ({machine}; {opts.pairs} pairs; the machine is shared, so "
-            "read ratios, not absolute times).\n\n| measurement | value |\n| --- | --- |\n"
-            + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n")
+            f"Produced by `python3 bench/bench_cli.py{baseline}` ({machine}; {opts.pairs} pairs; {load}; the machine is "
+            "shared, so read ratios, not absolute times)."
+            + (f" DIR is `git archive {opts.baseline.name} | tar -x -C DIR`." if opts.baseline else "")
+            + "\n\n| measurement | value |\n| --- | --- |\n"
+            + "\n".join(f"| {k} | {v} |" for k, v in rows) + "\n\n" + NOTES)
     print(text)
     if opts.write:
         opts.write.write_text(text)

@@ -30,15 +30,16 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
-
-import httpx
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import UnavailableError
 from .licence import Licence
 from .retry import RetryPolicy, retry_after_seconds, verdict
 from .singleflight import SingleFlight
 from .spec import ChannelSpec, ChannelSpecError, parse_channel_spec
+
+if TYPE_CHECKING:  # httpx (~100 ms to import) only when a channel is fetched over HTTP
+    import httpx
 
 log = logging.getLogger("specmerge.channels")
 
@@ -85,6 +86,8 @@ class Fetched:
 
 
 def _retryable_transport_error(exc: httpx.TransportError) -> tuple[FailureKind, str]:
+    import httpx
+
     if isinstance(exc, httpx.TimeoutException):
         phase = {
             httpx.ConnectTimeout: "connecting",
@@ -132,6 +135,8 @@ class ChannelClient:
         self.max_bytes = max_bytes
         self.flights: SingleFlight[Fetched] = flights if flights is not None else _FLIGHTS
         self._sleep, self._clock, self._rng = sleep, clock, rng or random.Random()
+        import httpx
+
         self._http = httpx.Client(
             auth=httpx.BasicAuth(*licence.basic_auth()) if licence else None,
             follow_redirects=False,
@@ -203,6 +208,8 @@ class ChannelClient:
         remaining = deadline - self._clock()
         if remaining <= 0:
             raise _Attempt("timeout", "the fetch budget is used up", retry=False)
+        import httpx
+
         p = self.policy
         timeout = httpx.Timeout(
             connect=min(p.connect_timeout, remaining),
@@ -243,6 +250,8 @@ class ChannelClient:
         return Fetched(spec, resp.headers.get("ETag"), False, attempt)
 
     def _client_error(self, resp: httpx.Response) -> tuple[FailureKind, str]:
+        import httpx
+
         status = resp.status_code
         kind: FailureKind = "auth" if status in (401, 403) else "not-found" if status == 404 else "status"
         meaning = {

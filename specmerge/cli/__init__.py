@@ -57,8 +57,13 @@ def build_app(only: str | None = None) -> typer.Typer:
     (help and errors then read as for the full application, for that command)."""
     import typer
 
+    try:
+        from .coerce import PlainFirstGroup as group
+    except ImportError:  # another Typer: its own coercion throughout (see plain_first)
+        group = None
     app = typer.Typer(
-        name="specmerge", help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+        name="specmerge", help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+        cls=group,
     )
     for name, (module, attr) in COMMANDS.items():
         if only is None or only == name:
@@ -74,6 +79,16 @@ def build_app(only: str | None = None) -> typer.Typer:
         """The effective spec of a Helm-charted app from ordered layers, with provenance."""
 
     return app
+
+
+def plain_first(command: Any) -> Any:
+    """``command`` with :mod:`specmerge.cli.coerce`'s coercion (no pydantic for plain values),
+    when this Typer has the internals it builds on; else as it is."""
+    try:
+        from .coerce import install
+    except ImportError:
+        return command
+    return install(command)
 
 
 def __getattr__(name: str) -> Any:

@@ -63,10 +63,4 @@ def cli_errors(fn: F) -> F:
     wrapper._cli_errors = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
-
-#: Former names of :func:`cli_errors`: once two decorators (input errors; render errors as
-#: input errors), now the same one, so ``@handles_errors @render_errors`` wraps once.
-handles_errors = render_errors = cli_errors
-
-__all__ = ["EXIT_CODES", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "CliError", "cli_errors", "exit_code",
-           "handles_errors", "render_errors"]
+__all__ = ["EXIT_CODES", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "CliError", "cli_errors", "exit_code"]

@@ -247,8 +247,8 @@ class InputFlags:
         channel = self.channel
         if channel is None:  # a chart of the user's own choosing gets no channel overlay unasked
             channel = NO_CHANNEL if ref is not None and self.release is None else DEFAULT_CHANNEL
-        spec = channel_spec(channel, self.release, pinned_release(user, cr),
-                            self.channel_server, self.license_file, self.airgapped)
+        pinned = pinned_release(user, cr) if user is not None or cr is not None else None  # (imports the resolver)
+        spec = channel_spec(channel, self.release, pinned, self.channel_server, self.license_file, self.airgapped)
         return PlanInputs(
             chart=ref,
             channel=spec,
@@ -320,7 +320,9 @@ _TAIL_APP.command()(with_input_flags(_collect))
 def parse_input_flags(args: Sequence[str], prog: str = "specmerge diff ... --") -> InputFlags:
     """``args`` (e.g. the part of a command line after ``--``) parsed as the layer flags,
     by the same options Typer builds for the commands. Bad flags raise :class:`CliError`."""
-    command = typer.main.get_command(_TAIL_APP)
+    from . import plain_first
+
+    command = plain_first(typer.main.get_command(_TAIL_APP))
     try:
         with command.make_context(prog, list(args)) as ctx:
             result = command.invoke(ctx)

@@ -21,7 +21,7 @@ from ..core import (
     violations_list,
     warning_dict,
 )
-from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors
+from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, cli_errors
 from .options import SetFile, SetJson, SetLiteral, SetString, SetValues, ShowSecrets, ValuesFiles, cli_layers
 
 
@@ -37,7 +37,7 @@ def load_schema(path: Path) -> dict:
     return schema
 
 
-@handles_errors
+@cli_errors
 def merge_command(
     values: ValuesFiles = None,
     set_: SetValues = None,

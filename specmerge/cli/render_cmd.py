@@ -14,6 +14,7 @@ redacted unless ``--show-secrets``. Exit codes: 0 rendered; 1 violations (schema
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -25,10 +26,11 @@ import typer
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from ..core import Effective, Path as VPath, Redactor, to_yaml
-from ..pipeline import Plan, plan
-from ..render import documents, load_chart, to_stream, write_tree
-from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, handles_errors, render_errors
+from ..core import Effective, Redactor, to_yaml
+from ..core import Path as VPath
+from ..pipeline import Plan, Rendering, plan
+from ..render import RenderError, documents, load_chart, to_stream, write_tree
+from .errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, cli_errors
 from .inputs import NO_CHANNEL, ChartName, ChartOpt, ChartVersion, InputFlags, chart_ref_from_cli, cr_layer, with_input_flags
 from .options import ShowSecrets
 
@@ -92,8 +94,25 @@ def _report_violations(p: Plan) -> None:
         print(f"  - {redactor.scrub(v.describe())}", file=sys.stderr)
 
 
-@handles_errors
-@render_errors
+def plan_to_print(flags: InputFlags, *, show_values: bool, show_secrets: bool) -> Plan:
+    """The plan ``render`` prints. With ``--show-secrets`` only the real render is made: the
+    masked one would be thrown away. A template error still comes from the masked render
+    when that fails too, so its text quotes placeholders, as without the flag."""
+    if show_values or not show_secrets:
+        return plan(flags.plan_inputs(render=not show_values))
+    p = plan(flags.plan_inputs(render=False))
+    if not p.ok:
+        return p
+    rendering = Rendering(p.chart, p.effective, p.inputs.options, p.values)
+    try:
+        rendering.real()
+    except RenderError:
+        rendering.shown()  # the masked render's error, if it has one; else the real one's (scrubbed)
+        raise
+    return dataclasses.replace(p, rendering=rendering)
+
+
+@cli_errors
 @with_input_flags
 def render_command(
     *,
@@ -119,8 +138,7 @@ def render_command(
     Layers, lowest first: chart defaults, the channel (embedded stable by default, or
     --channel-server), the CR's spec.values (--cr), then -f files and --set flags in Helm's order.
     """
-    inputs = flags.plan_inputs(render=not show_values)
-    p = plan(inputs)
+    p = plan_to_print(flags, show_values=show_values, show_secrets=show_secrets)
     redactor = p.redactor(reveal=show_secrets)
     for w in p.warnings:
         print(f"warning: {redactor.scrub(w.message())}", file=sys.stderr)
@@ -150,19 +168,23 @@ def render_command(
             print(f"wrote {written}", file=sys.stderr)
     else:
         sys.stdout.write(to_stream(shown))
-    if strict:
-        found = kube_findings(p, flags.kube_version)
-        for w in found.warnings:
-            print(f"warning: {w}", file=sys.stderr)
-        for line in found.not_checked():
-            print(f"warning: not checked: {line}", file=sys.stderr)
-        if found.errors:
-            print(f"error: rendered objects violate the Kubernetes {flags.kube_version} schemas ({len(found.errors)}):",
-                  file=sys.stderr)
-            for f in found.errors:
-                print(f"  - {f}", file=sys.stderr)
-            raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(_report_strict(p, flags.kube_version) if strict else EXIT_OK)
+
+
+def _report_strict(p: Plan, kube_version: str) -> int:
+    """``--strict``: the Kubernetes findings on stderr; the exit code they call for."""
+    found = kube_findings(p, kube_version)
+    for w in found.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    for line in found.not_checked():
+        print(f"warning: not checked: {line}", file=sys.stderr)
+    if not found.errors:
+        return EXIT_OK
+    print(f"error: rendered objects violate the Kubernetes {kube_version} schemas ({len(found.errors)}):",
+          file=sys.stderr)
+    for f in found.errors:
+        print(f"  - {f}", file=sys.stderr)
+    return EXIT_FINDINGS
 
 
 def masked_values_text(text: str, redactor: Redactor) -> str:
@@ -199,8 +221,7 @@ def masked_values_text(text: str, redactor: Redactor) -> str:
     return "".join(lines)
 
 
-@handles_errors
-@render_errors
+@cli_errors
 def show_values_command(
     chart: ChartOpt = None,
     chart_name: ChartName = None,

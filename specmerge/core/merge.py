@@ -193,6 +193,19 @@ def chain(layers: Sequence[Layer], path: Path) -> Chain:
     return Chain(path, tuple(entries))
 
 
+def _top_value(layers: Sequence[Layer], path: Path) -> Any:
+    """What the highest layer that says anything at ``path`` has there (``_ABSENT`` if
+    none does, a ``(ancestor, op)`` tuple if it cut the path off): ``chain(...).winner``'s
+    value, without locating it."""
+    steering_only = bool(path) and isinstance(path[0], str) and path[0].startswith(CONTROL_PREFIX)
+    for layer in reversed(layers):
+        if not (steering_only and layer.name not in STEERING_LAYERS):
+            found = _probe(layer.values, path)
+            if found is not _ABSENT:
+                return found
+    return _ABSENT
+
+
 def _entries(layer: Layer, index: int, path: Path, found: Any) -> list[Entry]:
     """A layer's say at ``path``: one entry, or - for a group of sources (the CLI's
     ``-f``/``--set*``) - its winning member's and then the member values it hid."""
@@ -343,6 +356,12 @@ class Effective:
             if c.deleted:
                 out.append(c)
         return out
+
+    def deleted_paths(self) -> list[Path]:
+        """The paths of :meth:`deleted`, without their chains: what rendering needs. The
+        highest layer that says anything at a path decides, as in :func:`chain`, but no
+        provenance (and so no layer's line positions) is built."""
+        return [p for p in sorted(self.null_paths, key=to_pointer) if _top_value(self.layers, p) is None]
 
     def provenance(self) -> dict[Path, Chain]:
         """The chain of every leaf and every deleted path, in document order.

@@ -71,8 +71,7 @@ def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None)
     with ``effective``.
     """
     values = json.loads(json.dumps(effective.values))
-    for chain in effective.deleted():
-        path = chain.path
+    for path in effective.deleted_paths():
         parent: Any = values
         for key in path[:-1]:
             parent = parent.get(key) if isinstance(parent, dict) else None

@@ -52,8 +52,6 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
-
 from ..core import Effective, Layer, Path, get_at, to_dotted
 from ..errors import InputError
 from .errors import RenderError
@@ -232,17 +230,17 @@ class _Object:
     namespace: str | None
 
 
-# Names are read as the apiserver's client reads manifests (YAML 1.1, a repeated key's last
-# value wins), with libyaml: ~8x faster than the pure-Python reader on a chart's documents.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _objects(docs: Iterable[Document]) -> dict[str, list[_Object]]:
     """Per template, its documents' kind, name and namespace, in template order."""
+    import yaml  # only a render with tainted values gets here: not imported at start-up
+
+    # Names are read as the apiserver's client reads manifests (YAML 1.1, a repeated key's
+    # last value wins), with libyaml: ~8x faster than the pure-Python reader on a chart's documents.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     by_template: dict[str, list[tuple[int, _Object]]] = {}
     for d in docs:
         try:
-            obj = yaml.load(d.text, Loader=_Loader)  # noqa: S506 (a safe loader)
+            obj = yaml.load(d.text, Loader=loader)  # noqa: S506 (a safe loader)
         except (yaml.YAMLError, RecursionError):
             obj = None
         meta = obj.get("metadata") if isinstance(obj, dict) else None

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from specmerge.channels.resolve import ChannelRequest, ChannelUnavailable
 from specmerge.cli import app
-from specmerge.cli.errors import EXIT_ERROR, CliError, cli_errors, exit_code, handles_errors, render_errors
+from specmerge.cli.errors import EXIT_ERROR, CliError, cli_errors, exit_code
 from specmerge.cli.options import check_output
 from specmerge.core import LayerInputError
 from specmerge.errors import InputError, SpecmergeError, UnavailableError
@@ -56,12 +56,12 @@ def test_a_bug_keeps_its_traceback() -> None:
     assert isinstance(result.exception, KeyError)
 
 
-def test_the_former_stacked_decorators_wrap_once() -> None:
+def test_the_decorator_applied_twice_wraps_once() -> None:
     def command() -> None:
         raise CliError("bad")
 
     once = cli_errors(command)
-    assert handles_errors(render_errors(once)) is once
+    assert cli_errors(once) is once
 
 
 def test_output_choices_are_listed_in_the_error() -> None:

@@ -96,7 +96,7 @@ def _without_schemas(chart: helm.Chart, name: str) -> helm.Chart | None:
     src = tarfile.open(fileobj=io.BytesIO(data), mode="r:gz")
     out = io.BytesIO()
     dropped = False
-    with src, tarfile.open(fileobj=out, mode="w:gz") as dst:
+    with src, tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as dst:  # read once, in memory
         for member in src.getmembers():
             if is_schema(member.name, name):
                 dropped = True
