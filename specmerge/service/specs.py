@@ -17,7 +17,7 @@ from ..diff.report import value_change_dict
 from ..diff.sides import StoredSpec, plan_side, stored_side
 from ..diff.values import diff_values
 from ..errors import InputError
-from ..pipeline import Plan, PlanInputs, Shown, pinned_release, plan, render_shown
+from ..pipeline import Plan, PlanInputs, Rendering, Shown, pinned_release, plan
 from ..render import RenderOptions
 from .limits import NO_DEADLINE, Deadline
 from .metrics import Metrics
@@ -76,7 +76,7 @@ class Specs:
         """What a preview shows of a valid plan's render: the masked render (design.md §5),
         made without the real one unless a template refuses a placeholder."""
         with self.metrics.timed("render"):
-            return render_shown(p.chart, p.effective, options, reveal)
+            return Rendering(p.chart, p.effective, options, p.values).shown(reveal)  # the plan's Helm values
 
     def stored(self, instance: Instance) -> Stored:
         found = self.store.get(instance)
