@@ -37,6 +37,7 @@ from typing import Any
 
 from ..core import Effective, Layer, Redactor, Violation, compile_schema, merge, validate
 from ..core.loaders import too_deep
+from ..core.memo import Memo
 from ..core.merge import MergeWarning
 from ..render import ChartRef, LoadedChart, helm_values, load_chart
 from .inputs import ChannelLike, PlanInputs
@@ -126,9 +127,31 @@ def _violations(effective: Effective, schema: Mapping[str, Any] | None) -> tuple
     The compiled schema answers "any error?" first: attribution and masking (which walk the
     whole spec) only run when there is something to report.
     """
-    if schema is None or (too_deep(effective.values) is None and not compile_schema(schema).errors(effective.values)):
+    if schema is None or (_not_too_deep(effective) and not compile_schema(schema).errors(effective.values)):
         return ()
     return tuple(validate(effective, schema, Redactor(schema)))
+
+
+#: Whether a shared layer (the ``chart`` and ``channel`` layers are built once and reused)
+#: is within the depth limit, per layer object.
+_SHALLOW: Memo[int, tuple[Layer, bool]] = Memo(64)
+_SHARED_LAYERS = frozenset({"chart", "channel"})
+
+
+def _shallow(layer: Layer) -> bool:
+    if layer.name not in _SHARED_LAYERS:
+        return too_deep(layer.values) is None
+    hit = _SHALLOW.get(id(layer))
+    if hit is not None and hit[0] is layer:
+        return hit[1]
+    return _SHALLOW.put(id(layer), (layer, too_deep(layer.values) is None))[1]
+
+
+def _not_too_deep(effective: Effective) -> bool:
+    """``too_deep(effective.values) is None``, mostly without walking the whole spec: every
+    path of a merge's result is a path of the layer that supplied it, so layers within the
+    limit make a result within it. Only when some layer is not, the result is walked."""
+    return all(_shallow(layer) for layer in effective.layers) or too_deep(effective.values) is None
 
 
 def plan(inputs: PlanInputs) -> Plan:

@@ -11,7 +11,7 @@ from ..core import Layer, yaml_layer
 from ..core.memo import Memo
 from ..locations import repo_root
 from ..render import ChartRef, LoadedChart, PathRef, parse_chart_ref
-from .inputs import PlanInputs
+from .inputs import ChannelLike, PlanInputs
 
 BUNDLED_CHART = "charts/platform"
 
@@ -68,13 +68,26 @@ def chart_layer(chart: LoadedChart) -> Layer:
         return _CHART_LAYERS.get(chart.digest) or _CHART_LAYERS.put(chart.digest, layer)
 
 
+_CHANNEL_LAYERS: Memo[int, tuple[ChannelLike, Layer]] = Memo(32)  # per channel spec object
+
+
+def channel_layer(channel: ChannelLike) -> Layer:
+    """The ``channel`` layer of a channel spec, built (a deep copy of its values) once per
+    spec object: a service resolves the same spec for every request. Layers are never
+    changed once built (a merge copies what it takes), like the shared ``chart`` layer."""
+    hit = _CHANNEL_LAYERS.get(id(channel))
+    if hit is not None and hit[0] is channel:
+        return hit[1]
+    return _CHANNEL_LAYERS.put(id(channel), (channel, channel.layer()))[1]
+
+
 def gather_layers(inputs: PlanInputs, chart: LoadedChart) -> tuple[Layer, ...]:
     """The layers in precedence order, lowest first (absent ones skipped)."""
     layers = [chart_layer(chart)]
     if inputs.operator is not None:
         layers.append(inputs.operator)
     if inputs.channel is not None:
-        layers.append(inputs.channel.layer())
+        layers.append(channel_layer(inputs.channel))
     layers += [layer for layer in (inputs.user, inputs.cr) if layer is not None]
     layers += inputs.extra
     return tuple(layers)

@@ -137,7 +137,9 @@ def as_printed(values: dict[str, Any], effective: Effective) -> dict[str, Any]:
     Integers from files and ``--set-json`` are float64 in Helm too, and stay numbers.
 
     For the engine only (after validation): returns a copy of ``values`` where needed."""
-    values = json.loads(json.dumps(values)) if _has_big_int(values) else values
+    if not _has_big_int(values):
+        return values  # nothing to print differently: no walk, no copy
+    values = json.loads(json.dumps(values))
     stack: list[tuple[tuple[Any, ...], Any]] = [((), values)]
     while stack:
         path, node = stack.pop()
