@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..channels import ChannelRequest, ChannelResult, Resolver
-from ..core import Layer, Redactor, layer_from_values
+from ..core import Chain, Layer, Redactor, layer_from_values
+from ..core.memo import Memo
+from ..core.secrets import redaction_key
 from ..core.report import chain_dict, violations_list, warning_dict
 from ..diff.report import value_change_dict
 from ..diff.sides import StoredSpec, plan_side, stored_side
@@ -19,6 +21,7 @@ from ..diff.values import diff_values
 from ..errors import InputError
 from ..pipeline import Plan, PlanInputs, Rendering, Shown, pinned_release, plan
 from ..render import RenderOptions
+from ..render.guard import trusted
 from .limits import NO_DEADLINE, Deadline
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
@@ -43,6 +46,35 @@ class PreviewInputs:
     render: bool = False
     options: RenderOptions = field(default_factory=RenderOptions)
     provenance: bool = True
+
+
+#: Provenance, as response data, of the paths only the shared layers (the chart's defaults,
+#: the channel spec: built once, the same objects for every request) have a say at: most of
+#: a spec's paths, and the same answer for every request.
+_SHARED_CHAINS: Memo[tuple[Any, ...], tuple[Chain, dict[str, Any]]] = Memo(4096)
+_SHARED_LAYERS = frozenset({"chart", "channel"})
+
+
+def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
+    """``[chain_dict(c, redactor) for c in p.effective.provenance().values()]``, with the
+    chains of shared layers answered from :data:`_SHARED_CHAINS`. A remembered answer is
+    used only for an equal chain: same path, no cut, same layer names, sources and ops, the
+    very same value objects, and the same redaction key, reveal and schema. (Masking such a
+    chain teaches the redactor nothing :meth:`Plan.masked` did not: its winner is in the
+    effective spec and what it shadows is the chart's public default.)"""
+    shared = [layer.name in _SHARED_LAYERS and trusted(layer) for layer in p.layers]
+    context = (redaction_key(), redactor.reveal, id(redactor.schema))
+    out = []
+    for c in p.effective.provenance().values():
+        if c.cut is not None or not c.entries or not all(shared[e.index] for e in c.entries):
+            out.append(chain_dict(c, redactor))
+            continue
+        key = (context, c.path, tuple((e.layer, e.source, e.op, id(e.value)) for e in c.entries))
+        hit = _SHARED_CHAINS.get(key)
+        if hit is None or any(a.value is not b.value for a, b in zip(hit[0].entries, c.entries)):
+            hit = _SHARED_CHAINS.put(key, (c, chain_dict(c, redactor)))  # the chain keeps its values' ids taken
+        out.append(hit[1])
+    return out
 
 
 class Specs:
@@ -116,7 +148,7 @@ class Specs:
             "values": values,
             "warnings": [warning_dict(w, redactor) for w in p.warnings],
             "violations": violations_list(p.violations, redactor),
-            "provenance": [chain_dict(c, redactor) for c in p.effective.provenance().values()] if req.provenance else None,
+            "provenance": provenance_dicts(p, redactor) if req.provenance else None,
             "manifests": None,
             "diff": None,
         }
