@@ -82,15 +82,8 @@ class Sampler(threading.Thread):
                     self.inclusive[name] += 1
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--duration", type=float, default=8.0)
-    ap.add_argument("--concurrency", type=int, default=2)
-    ap.add_argument("--top", type=int, default=40)
-    ap.add_argument("--no-sample", action="store_true", help="only the CPU per request, no sampler")
-    ap.add_argument("--scenario", default="values+provenance+render (distinct bodies)")
-    args = ap.parse_args()
-
+def start_worker() -> tuple[object, threading.Thread, str]:
+    """One service worker as ``specmerge serve`` builds it, on 127.0.0.1, in a thread."""
     import uvicorn
 
     from specmerge.service.app import create_app
@@ -104,20 +97,28 @@ def main() -> None:
 
     (scratch / "token").write_text(TOKEN + "\n")
     settings = load_settings(None, token_file=str(scratch / "token"), store_dir=str(scratch / "store"))
-    app = create_app(build_service(settings))
-    config = server_config(app, settings, host="127.0.0.1", port=0)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(create_app(build_service(settings)), settings, host="127.0.0.1", port=0))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    distinct = args.scenario.endswith("(distinct bodies)")
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=float, default=8.0)
+    ap.add_argument("--concurrency", type=int, default=2)
+    ap.add_argument("--top", type=int, default=40)
+    ap.add_argument("--no-sample", action="store_true", help="only the CPU per request, no sampler")
+    ap.add_argument("--scenario", default="values+provenance+render (distinct bodies)")
+    args = ap.parse_args()
+    server, thread, url = start_worker()
 
     def load(duration: float) -> dict[str, int]:
         code = LOAD.format(bench=str(BENCH), url=url, scenario=args.scenario, duration=duration,
-                           conc=args.concurrency, distinct=distinct)
+                           conc=args.concurrency, distinct=args.scenario.endswith("(distinct bodies)"))
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
         return json.loads(out.stdout.strip().splitlines()[-1])
@@ -138,18 +139,16 @@ def main() -> None:
         sampler.stop.set()
         sampler.join()
     cpu_ms = ((cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)) * 1000
-    server.should_exit = True
+    server.should_exit = True  # type: ignore[attr-defined]
     thread.join(5)
     n = max(sampler.samples, 1)
     print(f"{result['n']} requests ({result['n'] / args.duration:.1f}/s, {result['errors']} errors); "
           f"{sampler.samples} busy samples; server CPU {cpu_ms / max(result['n'], 1):.1f} ms per request "
           f"({'no sampler' if args.no_sample else 'sampler included'})")
-    print(f"\n{'inclusive %':>11}  function")
-    for name, count in sampler.inclusive.most_common(args.top):
-        print(f"{100 * count / n:10.1f}%  {name}")
-    print(f"\n{'self %':>11}  function")
-    for name, count in sampler.self_.most_common(args.top):
-        print(f"{100 * count / n:10.1f}%  {name}")
+    for title, counts in (("inclusive %", sampler.inclusive), ("self %", sampler.self_)):
+        print(f"\n{title:>11}  function")
+        for name, count in counts.most_common(args.top):
+            print(f"{100 * count / n:10.1f}%  {name}")
 
 
 if __name__ == "__main__":
