@@ -139,6 +139,7 @@ def stages() -> list[tuple[str, float]]:
     from specmerge.pipeline import PlanInputs, Rendering, plan
     from specmerge.render import documents, helm_values, mask_secrets, render
     from specmerge.render.manifests import _secret_masked
+    from specmerge.service.specs import provenance_dicts
 
     channel = Resolver(None, None, airgapped=True, embedded=list_embedded).resolve(ChannelRequest("stable")).spec
     user = layer_from_values("user", "request:user", VALID_USER)
@@ -163,7 +164,9 @@ def stages() -> list[tuple[str, float]]:
         ("plan: merge + validate (chart cached)", best(lambda: plan(PlanInputs(channel=channel, user=user, render=False)))),
         ("mask effective values", best(lambda: Redactor(p.chart.schema).mask(p.effective.full))),
         (f"provenance of {len(chains)} leaves", best(p.effective.provenance)),
-        ("provenance as masked JSON data", best(lambda: [chain_dict(c, redactor) for c in chains.values()])),
+        ("provenance as masked JSON data (no memo)", best(lambda: [chain_dict(c, redactor) for c in chains.values()])),
+        ("provenance walk + masked JSON data, as a preview makes it (shared chains remembered)",
+         best(lambda: provenance_dicts(p, redactor))),
         ("render with Helm's engine", best(lambda: render(p.chart, helm_values(p.effective, p.chart.values),
                                                           prevalidated=True), 10)),
         ("masked render (differential: what a preview shows)",
