@@ -15,6 +15,7 @@ equal the same renders done serially.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ import helm_python as helm
 from helm_python import _native
 
 from ..core import Effective
+from ..core.memo import Memo
 from .errors import KubeVersionError, RenderError, TemplateError
 from .sources import LoadedChart
 from .versions import ConstraintError, parse_constraint, version_key
@@ -134,7 +136,9 @@ def as_printed(values: dict[str, Any], effective: Effective) -> dict[str, Any]:
     Integers from files and ``--set-json`` are float64 in Helm too, and stay numbers.
 
     For the engine only (after validation): returns a copy of ``values`` where needed."""
-    values = json.loads(json.dumps(values)) if _has_big_int(values) else values
+    if not _has_big_int(values):
+        return values  # nothing to print differently: no walk, no copy
+    values = json.loads(json.dumps(values))
     stack: list[tuple[tuple[Any, ...], Any]] = [((), values)]
     while stack:
         path, node = stack.pop()
@@ -178,8 +182,20 @@ def _null_dropped_defaults(values: dict[str, Any], defaults: Mapping[str, Any]) 
             _null_dropped_defaults(values[key], default)
 
 
+_KUBE_VERSIONS_OK: Memo[tuple[str, str], bool] = Memo(256)
+
+
 def check_kube_version(chart: LoadedChart, kube_version: str) -> None:
-    """Helm's install-time check of the chart's ``kubeVersion`` against the target version."""
+    """Helm's install-time check of the chart's ``kubeVersion`` against the target version
+    (a pair that passed is remembered)."""
+    passed = (kube_version, str(chart.kube_version or ""))
+    if _KUBE_VERSIONS_OK.get(passed):
+        return
+    _check_kube_version(chart, kube_version)
+    _KUBE_VERSIONS_OK.put(passed, True)
+
+
+def _check_kube_version(chart: LoadedChart, kube_version: str) -> None:
     key = version_key(kube_version if kube_version.startswith("v") else "v" + kube_version)
     if key is None:
         raise RenderError(f"--kube-version {kube_version!r} is not a version like 1.36.0")
@@ -195,6 +211,36 @@ def check_kube_version(chart: LoadedChart, kube_version: str) -> None:
             f"chart {chart.name}@{chart.version} requires kubeVersion: {chart.kube_version} "
             f"which is incompatible with Kubernetes {shown}"
         )
+
+
+_VALID_NAMES: Memo[str, bool] = Memo(256)
+
+
+def check_release_name(name: str) -> None:
+    """Helm's check of a release name (a native call: its answer is remembered per name)."""
+    if _VALID_NAMES.get(name):
+        return
+    try:
+        helm.validate_release_name(name)
+    except helm.HelmError as exc:
+        raise RenderError(f"release name {name!r}: {exc}") from None
+    _VALID_NAMES.put(name, True)
+
+
+_RENDERS_LOCK = threading.Lock()
+_renders_done = 0
+
+
+def _count_render() -> None:
+    global _renders_done
+    with _RENDERS_LOCK:
+        _renders_done += 1
+
+
+def renders_done() -> int:
+    """How many times this process has called Helm's engine (:func:`render`): what a test
+    counts to prove a render was, or was not, made."""
+    return _renders_done
 
 
 def render(
@@ -217,12 +263,10 @@ def render(
     Kubernetes version, :class:`RenderError` for bad options.
     """
     check_kube_version(chart, options.kube_version)
-    try:
-        helm.validate_release_name(options.name)
-    except helm.HelmError as exc:
-        raise RenderError(f"release name {options.name!r}: {exc}") from None
+    check_release_name(options.name)
     try:
         handle = chart.prevalidated if prevalidated else chart.chart
+        _count_render()
         out = _native.call_string("helm_render", handle._raw(), json.dumps(values), json.dumps(options.native()))
     except helm.HelmRenderError as exc:
         raise TemplateError(f"chart {chart.name}@{chart.version}: template error: {exc}") from None
@@ -235,5 +279,6 @@ def render(
 
 
 __all__: Sequence[str] = [
-    "DEFAULT_KUBE_VERSION", "RenderOptions", "as_printed", "check_kube_version", "for_engine", "helm_values", "render"
+    "DEFAULT_KUBE_VERSION", "RenderOptions", "as_printed", "check_kube_version", "check_release_name", "for_engine",
+    "helm_values", "render", "renders_done"
 ]

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..channels import ChannelRequest, ChannelResult, Resolver
-from ..core import Layer, Redactor, chain_dict, layer_from_values, violations_list, warning_dict
+from ..core import Chain, Layer, Memo, Redactor, chain_dict, layer_from_values, redaction_key, violations_list, warning_dict
 from ..diff import StoredSpec, diff_values, plan_side, stored_side, value_change_dict
 from ..errors import InputError
-from ..pipeline import Plan, PlanInputs, Shown, pinned_release, plan, render_shown
+from ..pipeline import Plan, PlanInputs, Rendering, Shown, pinned_release, plan
 from ..render import RenderOptions
+from ..render.guard import trusted
 from .limits import NO_DEADLINE, Deadline
 from .metrics import Metrics
 from .store import Instance, Stored, ValuesStore
@@ -40,6 +41,35 @@ class PreviewInputs:
     render: bool = False
     options: RenderOptions = field(default_factory=RenderOptions)
     provenance: bool = True
+
+
+#: Provenance, as response data, of the paths only the shared layers (the chart's defaults,
+#: the channel spec: built once, the same objects for every request) have a say at: most of
+#: a spec's paths, and the same answer for every request.
+_SHARED_CHAINS: Memo[tuple[Any, ...], tuple[Chain, dict[str, Any]]] = Memo(4096)
+_SHARED_LAYERS = frozenset({"chart", "channel"})
+
+
+def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
+    """``[chain_dict(c, redactor) for c in p.effective.provenance().values()]``, with the
+    chains of shared layers answered from :data:`_SHARED_CHAINS`. A remembered answer is
+    used only for an equal chain: same path, no cut, same layer names, sources and ops, the
+    very same value objects, and the same redaction key, reveal and schema. (Masking such a
+    chain teaches the redactor nothing :meth:`Plan.masked` did not: its winner is in the
+    effective spec and what it shadows is the chart's public default.)"""
+    shared = [layer.name in _SHARED_LAYERS and trusted(layer) for layer in p.layers]
+    context = (redaction_key(), redactor.reveal, id(redactor.schema))
+    out = []
+    for c in p.effective.provenance().values():
+        if c.cut is not None or not c.entries or not all(shared[e.index] for e in c.entries):
+            out.append(chain_dict(c, redactor))
+            continue
+        key = (context, c.path, tuple((e.layer, e.source, e.op, id(e.value)) for e in c.entries))
+        hit = _SHARED_CHAINS.get(key)
+        if hit is None or any(a.value is not b.value for a, b in zip(hit[0].entries, c.entries)):
+            hit = _SHARED_CHAINS.put(key, (c, chain_dict(c, redactor)))  # the chain keeps its values' ids taken
+        out.append(hit[1])
+    return out
 
 
 class Specs:
@@ -73,7 +103,7 @@ class Specs:
         """What a preview shows of a valid plan's render: the masked render (design.md §5),
         made without the real one unless a template refuses a placeholder."""
         with self.metrics.timed("render"):
-            return render_shown(p.chart, p.effective, options, reveal)
+            return Rendering(p.chart, p.effective, options, p.values).shown(reveal)  # the plan's Helm values
 
     def stored(self, instance: Instance) -> Stored:
         found = self.store.get(instance)
@@ -113,7 +143,7 @@ class Specs:
             "values": values,
             "warnings": [warning_dict(w, redactor) for w in p.warnings],
             "violations": violations_list(p.violations, redactor),
-            "provenance": [chain_dict(c, redactor) for c in p.effective.provenance().values()] if req.provenance else None,
+            "provenance": provenance_dicts(p, redactor) if req.provenance else None,
             "manifests": None,
             "diff": None,
         }
