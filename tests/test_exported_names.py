@@ -109,10 +109,7 @@ def test_every_public_name_a_package_defines_is_exported(package):
 DEEP_OK: dict[str, str] = {
     "specmerge.channels.server": "the channel server is a front door of its own (.importlinter)",
     "specmerge.channels.semver": "moving to specmerge.core (#17)",
-    "specmerge.channels.secret_cache": "the Secret-backed channel cache (.importlinter lists it as a layering debt)",
-    "specmerge.instances.codec": "used by specmerge.channels.secret_cache only (layering debt)",
-    "specmerge.instances.errors": "used by specmerge.channels.secret_cache only (layering debt)",
-    "specmerge.instances.layout": "used by specmerge.channels.secret_cache only (layering debt)",
+    "specmerge.instances.channel_cache": "imports the kubernetes client: only the operator loads it",
     "specmerge.render.kube": "loads kubernetes-validate: imported on demand by `render --validate`",
     "specmerge.render.select": "imported on demand by `render --show-only`",
     "specmerge.render.guard": "the pipeline's render guard, internal to rendering",

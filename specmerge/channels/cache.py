@@ -2,7 +2,7 @@
 
 One small interface, :class:`LastGoodCache` (``load``/``store``/``locator``), with a
 directory backend here (default for the CLI and HTTP service), an in-memory one, and the
-``<name>-latest-cached-release`` Secret backend in :mod:`.secret_cache` (the operator).
+``<name>-latest-cached-release`` Secret backend in :mod:`specmerge.instances.channel_cache` (the operator).
 
 Every entry records the spec (so its channel and release) and the ETag the server gave
 it. A backend never returns a spec that fails the channel schema: a corrupt entry raises

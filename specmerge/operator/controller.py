@@ -35,7 +35,7 @@ from ..instances import (
     decode_any,
     instance_of_secret,
 )
-from ..channels.secret_cache import ANNOTATION as CACHE_ANNOTATION
+from ..instances.channel_cache import ANNOTATION as CACHE_ANNOTATION
 from . import metrics
 from .channels import ChannelPoller
 from .informer import Informer, Informers

@@ -12,7 +12,7 @@ from kubernetes.client import V1ObjectMeta, V1Secret
 from specmerge.channels import load_embedded
 from specmerge.channels.cache import CacheEntry, CacheError
 from specmerge.channels.resolve import ChannelRequest, Resolver
-from specmerge.channels.secret_cache import OwnerRef, SecretCache
+from specmerge.instances.channel_cache import OwnerRef, SecretCache
 
 pytestmark = pytest.mark.cluster
 

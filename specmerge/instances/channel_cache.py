@@ -1,4 +1,7 @@
-"""The last-good cache as the ``<name>-latest-cached-release`` Secret (design.md §6).
+"""The channels' last-good cache as the ``<name>-latest-cached-release`` Secret (design.md §6).
+
+It lives with the instance layout it is part of (``instances/``), above ``channels``, whose
+:class:`~specmerge.channels.cache.LastGoodCache` interface it implements.
 
 Layout, drop-in with the W&B-style operator: Secret ``<name>-latest-cached-release`` in
 the CR's namespace, data keys ``values``, ``chart`` and ``metadata``, each the JSON of that
@@ -22,11 +25,11 @@ from typing import Any
 from kubernetes.client import CoreV1Api, V1ObjectMeta, V1OwnerReference, V1Secret
 from kubernetes.client.exceptions import ApiException
 
-from ..instances.codec import decode_any, encode_parts
-from ..instances.errors import InstanceError
-from ..instances.layout import CACHE_SUFFIX as SUFFIX
-from ..instances.layout import KEYS, MANAGED_BY
-from .cache import CacheEntry, CacheError
+from ..channels import CacheEntry, CacheError
+from .codec import decode_any, encode_parts
+from .errors import InstanceError
+from .layout import CACHE_SUFFIX as SUFFIX
+from .layout import KEYS, MANAGED_BY
 
 ANNOTATION = "specmerge.dev/cache"
 
