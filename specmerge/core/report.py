@@ -22,7 +22,7 @@ def chain_dict(chain: Chain, redactor: Redactor) -> dict[str, Any]:
     sensitive = redactor.is_sensitive(chain.path)
 
     def value(entry_value: Any) -> Any:
-        return redactor.mask_value(entry_value) if sensitive else redactor.mask(entry_value, chain.path)
+        return redactor.mask_value(entry_value, chain.path) if sensitive else redactor.mask(entry_value, chain.path)
 
     entries = [e.to_dict(value(e.value) if e.op == "set" else None) for e in chain.entries]
     out: dict[str, Any] = {

@@ -29,9 +29,6 @@ from .paths import Path, to_dotted
 MAX_INDEX = 65536
 MAX_NESTED_NAME_LEVEL = 30
 
-#: Helm's order of the ``--set*`` kinds in MergeValues.
-SET_KINDS: tuple[str, ...] = ("set-json", "set", "set-string", "set-file", "set-literal")
-
 _INT = re.compile(r"[+-]?[0-9]+\Z")
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
