@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import InputError
 from .loaders import json_problem
 from .merge import type_name
 from .paths import Path, to_dotted
@@ -33,8 +34,10 @@ _INT = re.compile(r"[+-]?[0-9]+\Z")
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
-class StrvalsError(Exception):
-    """A parse failure; ``str()`` never holds a value, only keys and positions."""
+class StrvalsError(InputError):
+    """A parse failure (the flag must change); ``str()`` never holds a value, only keys and
+    positions. :func:`specmerge.core.setflags.apply_flag` reports it as a ``LayerInputError``
+    naming the flag."""
 
 
 class _End(Exception):
