@@ -19,7 +19,8 @@ from .loaders import (
     yaml_layer,
 )
 from .memo import Memo
-from .merge import Chain, ControlKeyIgnored, Effective, Entry, MergeWarning, TypeClash, merge, type_name
+from .merge import ControlKeyIgnored, Effective, MergeWarning, TypeClash, merge, type_name
+from .provenance import Chain, Entry
 from .paths import Path, from_dotted, from_pointer, get_at, to_dotted, to_pointer
 from .report import chain_dict, effective_dict, explain_text, violations_list, warning_dict
 from .secrets import MIN_SCRUB_LEN, Redactor, is_sensitive_key, keyed_hexdigest, mask_url, redact, redaction_key, use_key_source

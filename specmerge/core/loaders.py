@@ -1,4 +1,4 @@
-"""Turning text into layers: YAML and JSON files, and Helm's ``--set`` family of flags.
+"""Turning text into layers: YAML and JSON files.
 
 YAML is read the way Helm reads it (YAML 1.1 through go-yaml v2): ``yes``/``on`` are
 booleans, ``0123`` is octal, timestamps stay strings. The fast path uses ruamel.yaml's C
@@ -24,7 +24,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -32,7 +32,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import InputError
 from .layer import Layer, Position, Positions
-from .merge import type_name
+from .merge import _copy, type_name
 from .paths import Path, to_dotted, to_pointer
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -142,71 +142,70 @@ def _positions_of(text: str) -> dict[Path, Position]:
     return table
 
 
-def _plain(source: str, root: Any, text: str | None) -> dict[str, Any]:
-    """Check a loaded document and copy it into plain dicts/lists, breaking alias sharing.
+class _Expansion:
+    """The checks of one loaded document, made before anything is copied: string keys, depth,
+    no value containing itself, and alias expansion under :data:`MAX_EXPANDED_NODES`.
 
-    Expansion size is counted with memoisation by identity first, so an alias bomb is
-    refused before anything is expanded.
-    """
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
+    Sizes are counted with memoisation by identity, so an alias bomb (a few lines that
+    expand to billions of nodes) is refused in time proportional to its text."""
 
-    def where(path: Path) -> tuple[int | None, int | None]:
+    __slots__ = ("source", "text", "sizes", "active")
+
+    def __init__(self, source: str, text: str | None) -> None:
+        self.source, self.text = source, text
+        self.sizes: dict[int, int] = {}
+        self.active: set[int] = set()  # the nodes on the current path (a cycle is an error)
+
+    def where(self, path: Path) -> tuple[int | None, int | None]:
+        text = self.text
         pos = Positions(compute=lambda: _positions_of(text)).find(path) if text else None
         return (pos[1][0], pos[1][1]) if pos else (None, None)
 
-    def size(node: Any, path: Path, depth: int) -> int:
+    def size(self, node: Any, path: Path, depth: int) -> int:
+        """Nodes in ``node`` once every alias is expanded; raises on the first problem."""
         if depth > MAX_DEPTH:
-            raise TooDeep(source, *where(path))
+            raise TooDeep(self.source, *self.where(path))
         if not isinstance(node, (Mapping, list)):
             return 1
         key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            raise LayerInputError(
-                source, f"recursive alias at {to_dotted(path)}: a value contains itself", *where(path)
-            )
-        active.add(key)
-        total = 1
-        if isinstance(node, Mapping):
-            for k, v in node.items():
-                if not isinstance(k, str):
-                    raise LayerInputError(
-                        source,
-                        f"key {k!r} under {to_dotted(path)} is read as {type_name(k)} "
-                        "(YAML 1.1, as Helm reads it); values keys must be strings: quote it",
-                        *where(path + (k,)),
-                    )
-                total += size(v, path + (k,), depth + 1)
-        else:
-            for i, v in enumerate(node):
-                total += size(v, path + (i,), depth + 1)
-        active.discard(key)
-        sizes[key] = total
+        if key in self.sizes:
+            return self.sizes[key]
+        if key in self.active:
+            raise self.error(f"recursive alias at {to_dotted(path)}: a value contains itself", path)
+        self.active.add(key)
+        total = 1 + sum(self.size(v, path + (k,), depth + 1) for k, v in self.children(node, path))
+        self.active.discard(key)
+        self.sizes[key] = total
         if total > MAX_EXPANDED_NODES:
-            raise LayerInputError(
-                source,
-                f"alias expansion at {to_dotted(path)} exceeds {MAX_EXPANDED_NODES} nodes "
-                "(an alias bomb?)",
-                *where(path),
-            )
+            raise self.error(f"alias expansion at {to_dotted(path)} exceeds {MAX_EXPANDED_NODES} nodes (an alias bomb?)", path)
         return total
 
+    def children(self, node: Mapping[Any, Any] | list[Any], path: Path) -> Iterator[tuple[Any, Any]]:
+        if isinstance(node, list):
+            yield from enumerate(node)
+            return
+        for k, v in node.items():
+            if not isinstance(k, str):
+                raise self.error(
+                    f"key {k!r} under {to_dotted(path)} is read as {type_name(k)} "
+                    "(YAML 1.1, as Helm reads it); values keys must be strings: quote it",
+                    path + (k,),
+                )
+            yield k, v
+
+    def error(self, message: str, path: Path) -> LayerInputError:
+        return LayerInputError(self.source, message, *self.where(path))
+
+
+def _checked_copy(source: str, root: Any, text: str | None) -> dict[str, Any]:
+    """A loaded document checked (see :class:`_Expansion`; the top level must be a map) and
+    copied into plain dicts and lists, alias sharing broken. ``text`` locates errors."""
     if root is None:
         return {}
     if not isinstance(root, Mapping):
         raise LayerInputError(source, f"the top level must be a map of values, not a {type_name(root)}", 1, 1)
-    size(root, (), 0)
-
-    def copy(node: Any) -> Any:
-        if isinstance(node, Mapping):
-            return {k: copy(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [copy(v) for v in node]
-        return node
-
-    return copy(root)
+    _Expansion(source, text).size(root, (), 0)
+    return _copy(root)
 
 
 #: A tag or alias name in a parser's message: it is written where a value goes (``password:
@@ -241,7 +240,7 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
         raise _yaml_error(source, exc) from None
     except RecursionError:
         raise TooDeep(source) from None
-    return _plain(source, root, text)
+    return _checked_copy(source, root, text)
 
 
 def yaml_layer(name: str, source: str, text: str) -> Layer:
@@ -302,7 +301,7 @@ def parse_json(text: str, source: str, *, allow_nan: bool = False) -> dict[str, 
     problem = json_problem(root, allow_nan=allow_nan)
     if problem is not None:
         raise LayerInputError(source, f"{to_pointer(problem[0])}: {problem[1]}")
-    return _plain(source, root, None)
+    return _checked_copy(source, root, None)
 
 
 def json_problem(values: Any, *, allow_nan: bool = False) -> tuple[Path, str] | None:

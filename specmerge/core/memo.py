@@ -18,6 +18,8 @@ V = TypeVar("V")
 
 
 class Memo(Generic[K, V]):
+    """At most ``size`` remembered answers; :meth:`put` into a full memo forgets them all first."""
+
     __slots__ = ("size", "_table")
 
     def __init__(self, size: int) -> None:
@@ -35,6 +37,12 @@ class Memo(Generic[K, V]):
             table.clear()
         table[key] = value
         return value
+
+    def __getitem__(self, key: K) -> V:
+        return self._table[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._table
 
     def __len__(self) -> int:
         return len(self._table)

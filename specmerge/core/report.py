@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .merge import Chain, Effective, MergeWarning
+from .merge import Effective, MergeWarning
+from .provenance import Chain
 from .paths import to_dotted, to_pointer
 from .secrets import Redactor
+from .text import shorten
 from .validate import Violation
 
 
@@ -20,7 +22,7 @@ def chain_dict(chain: Chain, redactor: Redactor) -> dict[str, Any]:
     sensitive = redactor.is_sensitive(chain.path)
 
     def value(entry_value: Any) -> Any:
-        return redactor.mask_value(entry_value) if sensitive else redactor.mask(entry_value, chain.path)
+        return redactor.mask_value(entry_value, chain.path) if sensitive else redactor.mask(entry_value, chain.path)
 
     entries = [e.to_dict(value(e.value) if e.op == "set" else None) for e in chain.entries]
     out: dict[str, Any] = {
@@ -72,7 +74,7 @@ def explain_text(chain: Chain, redactor: Redactor) -> str:
     for i, e in enumerate(chain.entries):
         entry = ([d["winner"]] + d["shadowed"])[i]
         mark = "=>" if i == 0 else "  "
-        what = "null (deletes)" if e.op == "delete" else _short(entry.get("value"))
+        what = "null (deletes)" if e.op == "delete" else shorten(entry.get("value"))
         role = ("wins" if e.op == "set" else "deletes") if i == 0 else "shadowed"
         lines.append(f"  {mark} {e.layer:<9} {what}  [{role}]  {e.source}")
     if d.get("cut"):
@@ -82,10 +84,3 @@ def explain_text(chain: Chain, redactor: Redactor) -> str:
     if not chain.entries:
         lines.append("  no layer sets this path")
     return "\n".join(lines)
-
-
-def _short(value: Any) -> str:
-    import json
-
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."

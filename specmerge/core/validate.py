@@ -30,9 +30,12 @@ import jsonschema_rs
 from ..errors import InputError
 from .layer import Layer
 from .loaders import TOO_DEEP, too_deep
-from .merge import Effective, chain
+from .memo import Memo
+from .merge import Effective
+from .provenance import chain
 from .paths import Path, resolve_pointer, to_dotted, to_pointer
 from .secrets import Redactor, redact
+from .text import canonical_json
 
 DRAFTS: dict[str, Any] = {
     "json-schema.org/schema": jsonschema_rs.Draft202012Validator,  # "the latest draft"
@@ -62,6 +65,16 @@ class SchemaError(InputError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Violation:
+    """One way the effective values break the schema, and who supplied the value.
+
+    ``pointer`` is the JSON Pointer of the offending value (of the missing key, for
+    ``required``; of the key itself, for an unknown key); ``message`` is the validator's,
+    with a secret value masked and free text scrubbed; ``keyword`` the schema keyword that
+    failed (``type``, ``required``, ``maxDepth`` for values nested too deep ...). ``layer``
+    and ``source`` name the layer and locator that supplied the value (the provenance
+    winner); for a missing key they are ``None`` and ``consulted`` lists every layer that
+    could have supplied it. :meth:`describe` is the one line people read."""
+
     pointer: str
     message: str
     keyword: str
@@ -92,10 +105,6 @@ class Violation:
         return out
 
 
-def _canonical(schema: Mapping[str, Any]) -> str:
-    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
-
-
 @lru_cache(maxsize=64)
 def _compile(canon: str) -> Any:
     schema = json.loads(canon)
@@ -123,7 +132,7 @@ class CompiledSchema:
     def __init__(self, schema: Mapping[str, Any]) -> None:
         if not isinstance(schema, Mapping):
             raise SchemaError("a schema must be a JSON object")
-        canon = _canonical(schema)
+        canon = canonical_json(schema)
         self.schema = schema
         self.digest = hashlib.sha256(canon.encode()).hexdigest()
         self._validator = _compile(canon)
@@ -132,7 +141,9 @@ class CompiledSchema:
         return list(self._validator.iter_errors(instance))
 
 
-_BY_ID: dict[int, tuple[Mapping[str, Any], CompiledSchema]] = {}
+#: Compiled schemas by the identity of the schema object (a loaded chart's schema is shared
+#: and never mutated); the object is kept beside its answer so its ``id`` is not reused.
+_BY_ID: Memo[int, tuple[Mapping[str, Any], CompiledSchema]] = Memo(256)
 
 
 def compile_schema(schema: Mapping[str, Any] | CompiledSchema) -> CompiledSchema:
@@ -143,9 +154,7 @@ def compile_schema(schema: Mapping[str, Any] | CompiledSchema) -> CompiledSchema
     if hit is not None and hit[0] is schema:
         return hit[1]
     compiled = CompiledSchema(schema)
-    if len(_BY_ID) > 256:
-        _BY_ID.clear()
-    _BY_ID[id(schema)] = (schema, compiled)
+    _BY_ID.put(id(schema), (schema, compiled))
     return compiled
 
 
@@ -196,49 +205,37 @@ def validate_values(
         return []
     redactor = redactor or Redactor(compiled.schema)
     redactor.learn(values)
-    out: list[Violation] = []
-    for err in errors:
-        base = at + tuple(err.instance_path)
-        kind = err.kind
-        keyword = err.schema_path[-1] if err.schema_path else ""
-        keyword = str(keyword)
-        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
-            missing = base + (str(kind.property),)
-            consulted = tuple(f"{layer.name} ({layer.source})" for layer in layers)
-            out.append(
-                Violation(
-                    to_pointer(missing),
-                    f"required property {kind.property!r} is missing",
-                    "required",
-                    consulted=consulted,
-                )
-            )
-            continue
-        if isinstance(
-            kind,
-            (
-                jsonschema_rs.ValidationErrorKind.AdditionalProperties,
-                jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
-            ),
-        ):
-            for key in kind.unexpected:
-                path = base + (str(key),)
-                layer, source = _attribute(layers, path)
-                out.append(
-                    Violation(
-                        to_pointer(path),
-                        f"unknown key {key!r} (the schema allows no other keys here)",
-                        keyword,
-                        layer,
-                        source,
-                    )
-                )
-            continue
-        layer, source = _attribute(layers, base)
-        value = err.instance
-        message = _mask_message(err.message, value, redactor, redactor.is_sensitive(base))
-        out.append(Violation(to_pointer(base), message, keyword, layer, source))
-    return out
+    return [v for err in errors for v in _violations(err, at, layers, redactor)]
+
+
+_UNKNOWN_KEYS = (
+    jsonschema_rs.ValidationErrorKind.AdditionalProperties,
+    jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
+)
+
+
+def _violations(err: Any, at: Path, layers: Sequence[Layer], redactor: Redactor) -> list[Violation]:
+    """The violations one validator error stands for: a missing key is reported at the key
+    with the layers ``consulted``; unknown keys one per key; anything else at its value,
+    the message masked where the value is a secret."""
+    base = at + tuple(err.instance_path)
+    kind = err.kind
+    keyword = str(err.schema_path[-1]) if err.schema_path else ""
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        missing = base + (str(kind.property),)
+        consulted = tuple(f"{layer.name} ({layer.source})" for layer in layers)
+        return [Violation(to_pointer(missing), f"required property {kind.property!r} is missing", "required",
+                          consulted=consulted)]
+    if isinstance(kind, _UNKNOWN_KEYS):
+        return [_unknown_key(base + (str(key),), key, keyword, layers) for key in kind.unexpected]
+    layer, source = _attribute(layers, base)
+    message = _mask_message(err.message, err.instance, redactor, redactor.is_sensitive(base))
+    return [Violation(to_pointer(base), message, keyword, layer, source)]
+
+
+def _unknown_key(path: Path, key: Any, keyword: str, layers: Sequence[Layer]) -> Violation:
+    layer, source = _attribute(layers, path)
+    return Violation(to_pointer(path), f"unknown key {key!r} (the schema allows no other keys here)", keyword, layer, source)
 
 
 def validate(

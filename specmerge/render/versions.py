@@ -9,7 +9,7 @@ versions widen as in Masterminds: ``=1.2`` is ``>=1.2.0 <1.3.0``, ``<=1.2`` is `
 ``^0.2.3`` is ``>=0.2.3 <0.3.0``. A pre-release version (``1.5.0-rc.1``) is only chosen
 when the constraint itself names a pre-release, as in Helm without ``--devel``.
 
-Precedence is SemVer 2.0.0's (:func:`specmerge.channels.semver.semver_key`); a leading
+Precedence is SemVer 2.0.0's (:func:`specmerge.core.semver.semver_key`); a leading
 ``v`` is accepted on versions, as Helm does.
 """
 
@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..channels.semver import is_semver, semver_key
+from ..core.semver import is_semver, semver_key
 from ..errors import InputError
 
 Key = tuple
