@@ -39,7 +39,7 @@ def _copy(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("module", "target", "contract"), [
     ("core/__init__.py", "channels", "specmerge.core is not allowed to import specmerge.channels"),
     ("render/__init__.py", "pipeline", "specmerge.render is not allowed to import specmerge.pipeline"),
-    ("pipeline.py", "instances", "specmerge.pipeline is not allowed to import specmerge.instances"),
+    ("pipeline/__init__.py", "instances", "specmerge.pipeline is not allowed to import specmerge.instances"),
     ("diff/__init__.py", "service", "specmerge.diff is not allowed to import specmerge.service"),
     ("service/__init__.py", "operator", "specmerge.service is not allowed to import specmerge.operator"),
     ("operator/__init__.py", "cli", "specmerge.operator is not allowed to import specmerge.cli"),

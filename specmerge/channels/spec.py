@@ -20,8 +20,8 @@ from functools import lru_cache
 from typing import Any
 
 from ..core import CompiledSchema, Layer, LayerInputError, Violation, compile_schema, parse_json, validate_values
-from ..core.layer import CONTROL_PREFIX
-from ..core.text import canonical_json
+from ..core import CONTROL_PREFIX
+from ..core import canonical_json
 from ..locations import schemas_dir
 
 SCHEMA_FILE = "channel-spec.schema.json"

@@ -112,8 +112,8 @@ def live_mode(flags: InputFlags, live: str, cr_resource: str, kubeconfig: Path |
               render: bool) -> tuple[Sides, DriftReport | None]:
     """``--live NS/NAME``: the instance's active spec -> its layers (and the layer flags) now;
     when manifests are compared, also the Helm release's drift (edits behind Helm's back)."""
-    from ..diff.live import parse_cr_resource, parse_live_ref, read_live
-    from ..drift.live import live_drift
+    from ..diff import parse_cr_resource, parse_live_ref, read_live
+    from ..drift import live_drift
 
     namespace, name = parse_live_ref(live)
     group, version, plural = parse_cr_resource(cr_resource)

@@ -4,7 +4,7 @@ Nothing here does I/O beyond reading the files a loader is asked to read.
 """
 
 from .dump import to_json, to_yaml
-from .layer import LAYER_ORDER, Layer, Positions, layer_from_values, strip_controls
+from .layer import CONTROL_PREFIX, LAYER_ORDER, Layer, Positions, layer_from_values, strip_controls
 from .loaders import (
     MAX_DEPTH,
     LayerInputError,
@@ -24,11 +24,16 @@ from .provenance import Chain, Entry
 from .paths import Path, from_dotted, from_pointer, get_at, to_dotted, to_pointer
 from .report import chain_dict, effective_dict, explain_text, violations_list, warning_dict
 from .secrets import MIN_SCRUB_LEN, Redactor, is_sensitive_key, keyed_hexdigest, mask_url, redact, redaction_key, use_key_source
+from .semver import SortKey, is_semver, semver_key
 from .setflags import compose, helm_order, values_file_layer
 from .text import SHORT_LIMIT, canonical_json, shorten
 from .validate import CompiledSchema, SchemaError, Violation, compile_schema, validate, validate_values
 
 __all__ = [
+    "CONTROL_PREFIX",
+    "SortKey",
+    "is_semver",
+    "semver_key",
     "SHORT_LIMIT",
     "canonical_json",
     "shorten",

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..core.text import canonical_json
+from ..core import canonical_json
 
 #: metadata the API server writes; never drift.
 SERVER_METADATA = frozenset({

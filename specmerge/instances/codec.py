@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core import LayerInputError, parse_json
-from ..core.text import canonical_json
+from ..core import canonical_json
 from .errors import PermanentError
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..channels import ChannelRequest, ChannelResult
 from ..instances.channel_cache import ANNOTATION as CACHE_ANNOTATION
-from ..core.text import canonical_json
+from ..core import canonical_json
 from ..instances import (DIGEST_KEY, MANAGED_BY, InstanceSpec, PermanentError, active_secret, cache_secret, decode_any,
                          encode_parts)
 from ..pipeline import Plan

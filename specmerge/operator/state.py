@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..channels import ChannelRequest, ChannelResult, ChannelUnavailable
 from ..core import LayerInputError, Redactor
-from ..core.text import canonical_json
+from ..core import canonical_json
 from ..drift import DriftMemo
 from ..instances import (DIGEST_KEY, CrKind, InstanceSpec, PermanentError, TemporaryError, active_secret,
                          channel_request, instance_from_objects, plan_inputs, user_secret)

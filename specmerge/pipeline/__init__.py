@@ -36,9 +36,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import Effective, Layer, Redactor, Violation, compile_schema, merge, validate
-from ..core.loaders import too_deep
-from ..core.memo import Memo
-from ..core.merge import MergeWarning
+from ..core import too_deep
+from ..core import Memo
+from ..core import MergeWarning
 from ..render import ChartRef, LoadedChart, helm_values, load_chart
 from .inputs import ChannelLike, PlanInputs
 from .layers import (
@@ -100,7 +100,7 @@ class Plan:
     def engine_values(self) -> dict[str, Any] | None:
         """What Helm's engine is handed for :attr:`values` - by a render and by an install or
         upgrade alike, so what is applied is what was rendered (``None`` for an invalid plan)."""
-        from ..render.engine import for_engine
+        from ..render import for_engine
 
         return None if self.values is None else for_engine(self.values, self.effective, self.chart.values)
 

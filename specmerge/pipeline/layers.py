@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core import Layer, yaml_layer
-from ..core.memo import Memo
+from ..core import Memo
 from ..locations import repo_root
 from ..render import ChartRef, LoadedChart, PathRef, parse_chart_ref
 from .inputs import ChannelLike, PlanInputs
@@ -96,6 +96,6 @@ def gather_layers(inputs: PlanInputs, chart: LoadedChart) -> tuple[Layer, ...]:
 def pinned_release(*layers: Layer | None) -> str | None:
     """The ``_releaseId`` the layers pin (user, cr; the highest wins): the one rule lives in
     :func:`specmerge.channels.resolve.release_pin`, which raises for a value that is no releaseId."""
-    from ..channels.resolve import release_pin
+    from ..channels import release_pin
 
     return release_pin(*layers)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core import Effective, Redactor
-from ..core.paths import Path as VPath
-from ..core.paths import get_at, to_dotted
-from ..core.secrets import MIN_SCRUB_LEN
+from ..core import Path as VPath
+from ..core import get_at, to_dotted
+from ..core import MIN_SCRUB_LEN
 from ..render import (
     Document,
     LoadedChart,
@@ -170,7 +170,7 @@ def engine_render(chart: LoadedChart, effective: Effective, options: RenderOptio
                   values: dict[str, Any]) -> dict[str, str]:
     """Helm's render of ``values`` (real, masked or a guard's reference), each taking the same
     path to the engine (:func:`specmerge.render.engine.for_engine`)."""
-    from ..render.engine import for_engine
+    from ..render import for_engine
 
     return render(chart, for_engine(values, effective, chart.values), options, prevalidated=True)
 

@@ -24,7 +24,7 @@ import helm_python as helm
 from helm_python import _native
 
 from ..core import Effective
-from ..core.memo import Memo
+from ..core import Memo
 from .errors import KubeVersionError, RenderError, TemplateError
 from .sources import LoadedChart
 from .versions import ConstraintError, parse_constraint, version_key

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..core.semver import is_semver, semver_key
+from ..core import is_semver, semver_key
 from ..errors import InputError
 
 Key = tuple

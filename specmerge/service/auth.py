@@ -34,7 +34,7 @@ from kubernetes.client import (
 )
 from kubernetes.client.exceptions import ApiException
 
-from ..core.memo import Memo
+from ..core import Memo
 from ..errors import UnavailableError
 from .store import Instance
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..core import keyed_hexdigest
-from ..core.text import canonical_json
+from ..core import canonical_json
 from ..errors import InputError, UnavailableError
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")

@@ -18,7 +18,7 @@ from typing import Any
 
 import helm_python as helm
 
-from ...core.memo import Memo
+from ...core import Memo
 from ..cache import sha256_digest
 from ..errors import ChartSourceError
 from ..ref import ChartRef, secrets_of

@@ -19,7 +19,7 @@ from typing import Any
 
 import helm_python as helm
 
-from ...core.memo import Memo
+from ...core import Memo
 from ..errors import ChartSourceError
 from ..ref import PathRef
 from .loading import GZIP_MAGIC, MAX_ARCHIVE_BYTES, LoadedChart, describe_chart, load_archive, remember

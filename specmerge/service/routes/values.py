@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...channels import ChannelRequestError, ChannelUnavailable
 from ...core import Redactor, to_pointer
-from ...core.report import violations_list
+from ...core import violations_list
 from ...pipeline import bundled_chart_ref
 from ...render import RenderError, RenderOptions, load_chart
 from ..limits import check_leaves
