@@ -162,7 +162,7 @@ def stages() -> list[tuple[str, float]]:
 
     return [
         ("plan: merge + validate (chart cached)", best(lambda: plan(PlanInputs(channel=channel, user=user, render=False)))),
-        ("mask effective values", best(lambda: Redactor(p.chart.schema).mask(p.effective.full))),
+        ("mask effective values", best(lambda: Redactor(p.chart.schema).mask(p.effective.with_controls))),
         (f"provenance of {len(chains)} leaves", best(p.effective.provenance)),
         ("provenance as masked JSON data (no memo)", best(lambda: [chain_dict(c, redactor) for c in chains.values()])),
         ("provenance walk + masked JSON data, as a preview makes it (shared chains remembered)",
@@ -170,7 +170,7 @@ def stages() -> list[tuple[str, float]]:
         ("render with Helm's engine", best(lambda: render(p.chart, helm_values(p.effective, p.chart.values),
                                                           prevalidated=True), 10)),
         ("masked render (differential: what a preview shows)",
-         best(lambda: Rendering(p.chart, p.effective, p.inputs.options, p.values).shown(), 10)),
+         best(lambda: Rendering(p.chart, p.effective, p.inputs.options, p.helm_values).shown(), 10)),
         ("mask rendered Secrets (remembered per document)", best(lambda: mask_secrets(docs, redactor, scrub=False), 10)),
         ("mask rendered Secrets (first time: 2 YAML parses each)",
          best(lambda: [_secret_masked(d.text, "Secret" in d.text) for d in docs if "Secret" in d.text], 10)),

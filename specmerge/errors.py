@@ -6,12 +6,12 @@
     ├── InputError                 only a change of the inputs fixes it (exit 2, HTTP 4xx,
     │   │                          the operator stalls): a bad layer or body, a schema, a
     │   │                          chart reference, a template, a channel request or spec,
-    │   │                          a licence, settings, an unknown instance or release
+    │   │                          a license, settings, an unknown instance or release
     │   ├── core.LayerInputError ── core.TooDeep, channels.ChannelSpecError
     │   ├── core.SchemaError, render.versions.ConstraintError
     │   ├── render.ChartRefError, render.TemplateError, render.KubeVersionError,
     │   │   render.guard.ValuesAddStructure
-    │   ├── channels.ChannelRequestError, channels.ReleaseNotFound, channels.LicenceError
+    │   ├── channels.ChannelRequestError, channels.ReleaseNotFound, channels.LicenseError
     │   ├── instances.PermanentError, preflight.RequirementsError
     │   ├── service: SettingsError, BadInstance, InstanceNotFound, StaleETag,
     │   │   TooMuchWork, BodyTooLarge

@@ -32,9 +32,9 @@ EXPORTED: dict[str, list[str]] = {
     "specmerge.channels": [
         "CacheEntry", "CacheError", "ChannelClient", "ChannelFetchError", "ChannelRequest",
         "ChannelRequestError", "ChannelResult", "ChannelSpec", "ChannelSpecError", "ChannelUnavailable",
-        "DirectoryCache", "LastGoodCache", "Licence", "LicenceError", "MemoryCache", "ReleaseNotFound",
+        "DirectoryCache", "LastGoodCache", "License", "LicenseError", "MemoryCache", "ReleaseNotFound",
         "Resolver", "RetryPolicy", "channel_schema", "default_cache_dir", "embedded_dir", "incumbent_problems",
-        "latest", "list_embedded", "load_dir", "load_embedded", "parse_channel_spec", "read_licence_file",
+        "latest", "list_embedded", "load_dir", "load_embedded", "parse_channel_spec", "read_license_file",
         "release_pin", "repo_root",
     ],
     "specmerge.render": [

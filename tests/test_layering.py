@@ -7,19 +7,20 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LINT_IMPORTS = shutil.which("lint-imports")
+#: ``lint-imports`` under this interpreter (a virtualenv need not be on PATH, nor the system's match it).
+LINT_IMPORTS = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"]
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
     """``lint-imports`` run in ``root`` on that tree's own ``specmerge``, without a cache."""
-    assert LINT_IMPORTS is not None, "lint-imports not found: install the test extra (import-linter)"
     env = {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "200"}
-    return subprocess.run([LINT_IMPORTS, "--no-cache", "--no-logo"], cwd=root, env=env,
+    return subprocess.run([*LINT_IMPORTS, "--no-cache", "--no-logo"], cwd=root, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

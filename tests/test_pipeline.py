@@ -202,7 +202,7 @@ def test_plan(row: Row, kit: Kit):
 
     if row.kinds is None:
         assert (result.rendering, result.manifests, result.shown()) == (None, None, None)
-        assert (result.values is None) == bool(row.violations), "Helm is given the values of a valid spec only"
+        assert (result.helm_values is None) == bool(row.violations), "Helm is given the values of a valid spec only"
         return
     shown = result.shown()
     assert shown is not None and shown.fallback is None

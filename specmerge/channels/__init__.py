@@ -3,7 +3,7 @@ channel client, the last-good cache, the resolver and the channel server.
 
 What the HTTP service and the operator call::
 
-    resolver = Resolver(ChannelClient(base_url, licence), cache)   # once per process
+    resolver = Resolver(ChannelClient(base_url, license), cache)   # once per process
     result = resolver.resolve(ChannelRequest.from_controls(effective.controls, channel))
     result.layer()        # the "channel" layer to merge
     result.condition()    # the ChannelReady condition (operator)
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .client import ChannelClient, ChannelFetchError
     from .compat import incumbent_problems
     from .embedded import ReleaseNotFound, embedded_dir, latest, list_embedded, load_dir, load_embedded
-    from .licence import Licence, LicenceError, read_licence_file
+    from .license import License, LicenseError, read_license_file
     from .resolve import ChannelRequest, ChannelRequestError, ChannelResult, ChannelUnavailable, Resolver, release_pin
     from .retry import RetryPolicy
     from .spec import ChannelSpec, ChannelSpecError, channel_schema, parse_channel_spec
@@ -45,9 +45,9 @@ _LAZY: dict[str, str] = {
     "embedded_dir": ".embedded",
     "list_embedded": ".embedded",
     "load_embedded": ".embedded",
-    "Licence": ".licence",
-    "LicenceError": ".licence",
-    "read_licence_file": ".licence",
+    "License": ".license",
+    "LicenseError": ".license",
+    "read_license_file": ".license",
     "ChannelRequest": ".resolve",
     "ChannelRequestError": ".resolve",
     "ChannelResult": ".resolve",
@@ -86,8 +86,8 @@ __all__ = [
     "ChannelUnavailable",
     "DirectoryCache",
     "LastGoodCache",
-    "Licence",
-    "LicenceError",
+    "License",
+    "LicenseError",
     "MemoryCache",
     "ReleaseNotFound",
     "Resolver",
@@ -101,7 +101,7 @@ __all__ = [
     "load_dir",
     "load_embedded",
     "parse_channel_spec",
-    "read_licence_file",
+    "read_license_file",
     "release_pin",
     "repo_root",
 ]

@@ -3,7 +3,7 @@
 ``GET {base}/api/v1/operator/channel`` answers the latest release of a channel and
 ``GET {base}/api/v1/operator/channel/release/{releaseId}`` a pinned release (design.md
 §6), with basic auth user ``license``. The requested channel goes along as
-``?channel=<name>`` (a channel server that picks the channel by licence ignores it; the
+``?channel=<name>`` (a channel server that picks the channel by license ignores it; the
 answer is checked against the request either way, see :mod:`.resolve`).
 
 Contract of :meth:`ChannelClient.fetch`:
@@ -15,11 +15,11 @@ Contract of :meth:`ChannelClient.fetch`:
 * retries per :class:`~.retry.RetryPolicy` (connection errors, timeouts, 5xx, 429 with
   ``Retry-After``), never 401/403/404/other 4xx, and never past the policy's total budget;
 * refuses bodies over ``max_bytes`` (by ``Content-Length`` and while streaming), non-JSON
-  content types and redirects (which could carry the licence to another host);
-* concurrent calls for the same (base, licence, channel, release) share one request
+  content types and redirects (which could carry the license to another host);
+* concurrent calls for the same (base, license, channel, release) share one request
   (thread-based single-flight, see :mod:`.singleflight`); a follower gets the leader's
   answer with ``shared=True``;
-* the licence is never in a URL, log record, exception or repr (see :mod:`.licence`).
+* the license is never in a URL, log record, exception or repr (see :mod:`.license`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import UnavailableError
-from .licence import Licence
+from .license import License
 from .retry import RetryPolicy, retry_after_seconds, verdict
 from .singleflight import SingleFlight
 from .spec import ChannelSpec, ChannelSpecError, parse_channel_spec
@@ -119,7 +119,7 @@ class ChannelClient:
     def __init__(
         self,
         base_url: str,
-        licence: Licence | None = None,
+        license: License | None = None,
         *,
         policy: RetryPolicy | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
@@ -130,7 +130,7 @@ class ChannelClient:
         rng: random.Random | None = None,
     ) -> None:
         self.base_url = normalise_base_url(base_url)
-        self._licence = licence
+        self._license = license
         self.policy = policy or RetryPolicy()
         self.max_bytes = max_bytes
         self.flights: SingleFlight[Fetched] = flights if flights is not None else _FLIGHTS
@@ -138,7 +138,7 @@ class ChannelClient:
         import httpx
 
         self._http = httpx.Client(
-            auth=httpx.BasicAuth(*licence.basic_auth()) if licence else None,
+            auth=httpx.BasicAuth(*license.basic_auth()) if license else None,
             follow_redirects=False,
             transport=transport,
             headers={"Accept": "application/json", "User-Agent": "specmerge-channel-client"},
@@ -146,7 +146,7 @@ class ChannelClient:
         )
 
     def __repr__(self) -> str:
-        return f"ChannelClient(base_url={self.base_url!r}, licence={'<set>' if self._licence else None})"
+        return f"ChannelClient(base_url={self.base_url!r}, license={'<set>' if self._license else None})"
 
     def close(self) -> None:
         self._http.close()
@@ -165,7 +165,7 @@ class ChannelClient:
     def fetch(self, channel: str, release: str | None = None, known: Known | None = None) -> Fetched:
         """The channel's latest release (``release=None``) or the pinned ``release``; see
         the module docstring for the contract."""
-        key = (self.base_url, self._licence.fingerprint if self._licence else None, channel, release)
+        key = (self.base_url, self._license.fingerprint if self._license else None, channel, release)
         fetched, shared = self.flights.do(key, lambda: self._fetch(channel, release, known))
         return replace(fetched, shared=True) if shared else fetched
 
@@ -255,8 +255,8 @@ class ChannelClient:
         status = resp.status_code
         kind: FailureKind = "auth" if status in (401, 403) else "not-found" if status == 404 else "status"
         meaning = {
-            401: "the server wants a licence" if self._licence is None else "the server rejected the licence",
-            403: "the licence is not allowed this channel or release",
+            401: "the server wants a license" if self._license is None else "the server rejected the license",
+            403: "the license is not allowed this channel or release",
             404: "no such channel or release on the server",
         }.get(status, "the server refused the request")
         detail = ""
@@ -292,7 +292,7 @@ class ChannelClient:
         return b"".join(chunks)
 
     def _scrub(self, text: str) -> str:
-        return self._licence.scrub(text) if self._licence else text
+        return self._license.scrub(text) if self._license else text
 
 
 #: One flight table per process, so separate clients of the same site also share requests.
@@ -301,7 +301,7 @@ _FLIGHTS: SingleFlight[Fetched] = SingleFlight()
 
 def normalise_base_url(base_url: str) -> str:
     """``base_url`` without a trailing slash; refuses non-http(s) URLs and URLs with
-    credentials (the licence belongs in a licence file, not a URL). The error never
+    credentials (the license belongs in a license file, not a URL). The error never
     repeats the credentials."""
     parts = urllib.parse.urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -309,7 +309,7 @@ def normalise_base_url(base_url: str) -> str:
         raise ValueError(f"channel server URL must be http(s)://host[:port][/path], not {safe!r}")
     rest = base_url.strip().split("://", 1)[1]
     if parts.username is not None or parts.password is not None or "@" in rest:
-        raise ValueError("channel server URL must not carry credentials; give the licence with --license-file")
+        raise ValueError("channel server URL must not carry credentials; give the license with --license-file")
     try:
         parts.port
     except ValueError:

@@ -6,12 +6,12 @@
 * ``GET /api/v1/operator/channel[?channel=stable]`` — the channel's latest release;
 * ``GET /api/v1/operator/channel/release/{releaseId}`` — a release by releaseId (or by
   version with ``?channel=``);
-* ``GET /healthz`` — ``{"status": "ok", "releases": N}`` (no licence needed);
+* ``GET /healthz`` — ``{"status": "ok", "releases": N}`` (no license needed);
 * ``GET /metrics`` — Prometheus counters of requests by route and status.
 
 Every answer has a strong ``ETag`` (SHA-256 of the spec's canonical JSON); a matching
-``If-None-Match`` gets 304 with no body. With a licence configured, the API paths need
-basic auth user ``license`` and that licence: none -> 401, a wrong one -> 403. The
+``If-None-Match`` gets 304 with no body. With a license configured, the API paths need
+basic auth user ``license`` and that license: none -> 401, a wrong one -> 403. The
 directory is re-read when its files change (checked by name, size and mtime per
 request), and every file must pass the channel schema — a bad file makes the API answer
 500 naming the file, never a partial channel.
@@ -31,7 +31,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 
 from .._serve import bind, serve
 from .embedded import ReleaseNotFound, load_dir, select
-from .licence import Licence
+from .license import License
 from .spec import ChannelSpec, ChannelSpecError
 
 DEFAULT_CHANNEL = "stable"
@@ -87,7 +87,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags or f"W/{etag}" in tags
 
 
-def create_app(directory: str | Path, licence: Licence | None = None, default_channel: str = DEFAULT_CHANNEL) -> FastAPI:
+def create_app(directory: str | Path, license: License | None = None, default_channel: str = DEFAULT_CHANNEL) -> FastAPI:
     """The channel server app for ``directory`` (checked now: a bad directory fails at
     start, not on the first request)."""
     releases = _Releases(Path(directory))
@@ -103,13 +103,13 @@ def create_app(directory: str | Path, licence: Licence | None = None, default_ch
         return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
 
     def answer(request: Request, route: str, channel: str, release: str | None) -> Response:
-        if licence is not None:
+        if license is not None:
             creds = _presented(request)
             if creds is None:
-                return error(401, "licence required: basic auth user 'license'", route,
+                return error(401, "license required: basic auth user 'license'", route,
                              **{"WWW-Authenticate": 'Basic realm="specmerge channels"'})
-            if not licence.matches(*creds):
-                return error(403, "licence not accepted", route)
+            if not license.matches(*creds):
+                return error(403, "license not accepted", route)
         try:
             spec = select(releases.current(), channel, release)
         except ReleaseNotFound as exc:

@@ -21,7 +21,7 @@ from ..channels import (
     ChannelResult,
     ChannelSpecError,
     DirectoryCache,
-    Licence,
+    License,
     ReleaseNotFound,
     Resolver,
     RetryPolicy,
@@ -30,11 +30,11 @@ from ..channels import (
     embedded_dir,
     latest,
     load_dir,
-    read_licence_file,
+    read_license_file,
 )
 from ..core import Redactor, to_json, to_yaml
 from .errors import CliError, cli_errors
-from .options import LicenceFile as LicenseFile
+from .options import LicenseFile
 from .options import check_output, listen
 
 channel_app = typer.Typer(help="Release channels: show the release a site would use, list embedded releases.",
@@ -44,8 +44,8 @@ Output = Annotated[str, typer.Option("-o", "--output", help="yaml or json.")]
 OUTPUTS = ("yaml", "json")
 
 
-def _licence(path: Path | None) -> Licence | None:
-    return read_licence_file(path) if path is not None else None
+def _license(path: Path | None) -> License | None:
+    return read_license_file(path) if path is not None else None
 
 
 def render_show(result: ChannelResult, output: str) -> str:
@@ -87,11 +87,11 @@ def show_command(
     if timeout <= 0:
         raise CliError("--timeout must be positive")
     request = ChannelRequest(channel, release)
-    licence = _licence(license_file)
+    license = _license(license_file)
     client = None
     if server and not airgapped:
         try:
-            client = ChannelClient(server, licence, policy=RetryPolicy(total=timeout))
+            client = ChannelClient(server, license, policy=RetryPolicy(total=timeout))
         except ValueError as exc:
             raise CliError(f"--server: {exc}") from None
     cache = None if no_cache else DirectoryCache(cache_dir or default_cache_dir())
@@ -153,15 +153,15 @@ def channel_server_command(
     from .._serve import serve, url_of
     from ..channels.server import create_app
 
-    licence = _licence(license_file)
+    license = _license(license_file)
     try:
-        app = create_app(directory, licence, default_channel)
+        app = create_app(directory, license, default_channel)
     except (ChannelSpecError, ReleaseNotFound) as exc:
         raise CliError(f"--dir {directory}: {exc}") from None
     except FileNotFoundError as exc:
         raise CliError(f"--dir: {exc}") from None
     sock = listen(host, port)
-    auth = "licence required" if licence else "no licence check"
+    auth = "license required" if license else "no license check"
     print(f"channel-server: serving {directory} on {url_of(sock)} ({auth})", flush=True)
     _report_incumbent_problems(directory)
     serve(app, sock)

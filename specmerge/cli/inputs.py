@@ -26,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.exceptions import TyperException
 
-from ..channels import ChannelSpec, ChannelSpecError, LicenceError, ReleaseNotFound, load_embedded, read_licence_file
+from ..channels import ChannelSpec, ChannelSpecError, LicenseError, ReleaseNotFound, load_embedded, read_license_file
 from ..core import Layer, LayerInputError, Path as VPath, Positions, read_text, yaml_layer
 from ..pipeline import PlanInputs, pinned_release
 from ..render import DEFAULT_KUBE_VERSION, ChartRef, RenderOptions, parse_chart_ref
@@ -71,7 +71,7 @@ ChannelServerOpt = Annotated[
 LicenseFileOpt = Annotated[
     Path | None,
     typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", show_default=False,
-                 help="Licence for the channel server (never printed)."),
+                 help="License for the channel server (never printed)."),
 ]
 ReleaseOpt = Annotated[
     str | None, typer.Option("--release", help="Pin a channel release by version or releaseId.", show_default=False)
@@ -157,7 +157,7 @@ def channel_spec(
     release: str | None,
     pinned: str | None,
     server: str | None = None,
-    licence_file: Path | None = None,
+    license_file: Path | None = None,
     airgapped: bool = False,
 ) -> ChannelSpec | None:
     """The channel release: ``release``, else the pinned ``_releaseId``, else the latest.
@@ -168,21 +168,21 @@ def channel_spec(
             raise CliError("--release needs a channel; --channel none has no releases")
         return None
     if server and not airgapped:
-        return _served_spec(channel, release or pinned, server, licence_file)
+        return _served_spec(channel, release or pinned, server, license_file)
     try:
         return load_embedded(channel, release or pinned)
     except (ReleaseNotFound, ChannelSpecError) as exc:
         raise CliError(f"channel: {exc}") from None
 
 
-def _served_spec(channel: str, release: str | None, server: str, licence_file: Path | None) -> ChannelSpec:
+def _served_spec(channel: str, release: str | None, server: str, license_file: Path | None) -> ChannelSpec:
     from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir
     from ..channels import ChannelRequest, ChannelRequestError, ChannelUnavailable
 
     try:
-        licence = read_licence_file(licence_file) if licence_file else None
-        client = ChannelClient(server, licence)
-    except (LicenceError, ValueError) as exc:  # ValueError: a URL that is not http(s)://host[/path]
+        license = read_license_file(license_file) if license_file else None
+        client = ChannelClient(server, license)
+    except (LicenseError, ValueError) as exc:  # ValueError: a URL that is not http(s)://host[/path]
         raise CliError(f"--channel-server: {exc}") from None
     try:
         with client:

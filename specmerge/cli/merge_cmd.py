@@ -77,7 +77,7 @@ def merge_command(
         doc["violations"] = violations_list(violations, redactor)
         sys.stdout.write(to_json(doc))
     else:
-        sys.stdout.write(to_yaml(redactor.mask(effective.full)))
+        sys.stdout.write(to_yaml(redactor.mask(effective.with_controls)))
         for w in effective.warnings:
             print(f"warning: {warning_dict(w, redactor)['message']}", file=sys.stderr)
         for v in violations:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from .errors import CliError, cli_errors
-from .options import ChannelServerUrl, LicenceFile
+from .options import ChannelServerUrl, LicenseFile
 
 CRD_FILE = Path("deploy") / "crds" / "weightsandbiases.apps.wandb.com.yaml"  # under repo_root()
 
@@ -89,7 +89,7 @@ def operator_command(
     selector: Selector = None,
     channel: Channel = "stable",
     channel_server: ChannelServerUrl = None,
-    license_file: LicenceFile = None,
+    license_file: LicenseFile = None,
     airgapped: Airgapped = False,
     workers: Workers = 2,
     resync: Resync = 3600.0,
@@ -133,7 +133,7 @@ def operator_command(
     )
     try:
         code = run(cfg, announce=lambda line: print(line, flush=True))
-    except ValueError as exc:  # a LicenceError, or a bad setting the operator refuses
+    except ValueError as exc:  # a LicenseError, or a bad setting the operator refuses
         raise CliError(str(exc)) from None
     raise typer.Exit(code)
 

@@ -42,9 +42,9 @@ OutputOpt = Annotated[str, typer.Option("-o", "--output", help="text, json or ya
 ChannelServerUrl = Annotated[
     str | None, typer.Option("--channel-server", envvar="SPECMERGE_CHANNEL_SERVER", help="Channel server base URL.")
 ]
-LicenceFile = Annotated[
+LicenseFile = Annotated[
     Path | None,
-    typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", help="File holding the licence (never printed)."),
+    typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", help="File holding the license (never printed)."),
 ]
 
 #: What ``-o/--output`` takes unless a command says otherwise.

@@ -85,7 +85,7 @@ def preflight_command(
     except (ConfigException, OSError) as exc:
         raise CliError(f"kubeconfig: {exc}") from None
     with api_client:
-        report = preflight(api_client, req, p.effective.full, profile)
+        report = preflight(api_client, req, p.effective.with_controls, profile)
     if output == "text":
         sys.stdout.write(table(report))
     else:

@@ -39,7 +39,7 @@ from .options import ShowSecrets
 
 def annotated_values(effective: Effective, redactor: Redactor) -> str:
     """The effective values (masked) as YAML, each leaf with ``# from: <layer> <locator>``."""
-    masked = redactor.mask(effective.full)
+    masked = redactor.mask(effective.with_controls)
 
     def build(node: Any, path: VPath) -> Any:
         if isinstance(node, dict):
@@ -103,7 +103,7 @@ def plan_to_print(flags: InputFlags, *, show_values: bool, show_secrets: bool) -
     p = plan(flags.plan_inputs(render=False))
     if not p.ok:
         return p
-    rendering = Rendering(p.chart, p.effective, p.inputs.options, p.values)
+    rendering = Rendering(p.chart, p.effective, p.inputs.options, p.helm_values)
     try:
         rendering.real()
     except RenderError:

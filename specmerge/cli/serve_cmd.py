@@ -38,7 +38,7 @@ ChannelServer = Annotated[
     str | None, typer.Option("--channel-server", envvar="SPECMERGE_CHANNEL_SERVER", help="Channel server base URL.")
 ]
 LicenseFile = Annotated[
-    str | None, typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", help="Licence file (never printed).")
+    str | None, typer.Option("--license-file", envvar="SPECMERGE_LICENSE_FILE", help="License file (never printed).")
 ]
 Airgapped = Annotated[bool, typer.Option("--airgapped", help="Never contact a channel server.")]
 BodyLimit = Annotated[int | None, typer.Option("--body-limit", help="Max request body bytes (default 1 MiB).")]

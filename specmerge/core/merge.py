@@ -207,19 +207,19 @@ class Effective:
     """The merged spec of some layers: values, control keys, warnings, provenance on demand."""
 
     layers: tuple[Layer, ...]
-    full: dict[str, Any]
+    with_controls: dict[str, Any]  # the merged values *with* their control keys (``_releaseId`` ...)
     warnings: tuple[MergeWarning, ...]
     null_paths: frozenset[Path] = field(repr=False)
 
     @property
     def values(self) -> dict[str, Any]:
         """What validation and Helm see: the merged values without control keys."""
-        return {k: v for k, v in self.full.items() if not k.startswith(CONTROL_PREFIX)}
+        return {k: v for k, v in self.with_controls.items() if not k.startswith(CONTROL_PREFIX)}
 
     @property
     def controls(self) -> dict[str, Any]:
         """Merged control keys (``_releaseId`` ...), from the steering layers only."""
-        return {k: v for k, v in self.full.items() if k.startswith(CONTROL_PREFIX)}
+        return {k: v for k, v in self.with_controls.items() if k.startswith(CONTROL_PREFIX)}
 
     def chain(self, path: Path) -> Chain:
         return chain(self.layers, path)
@@ -230,7 +230,7 @@ class Effective:
 
     def leaves(self) -> Iterator[tuple[Path, Any]]:
         """Every leaf of the effective spec: non-map values and empty maps."""
-        stack: list[tuple[Path, Any]] = [((), self.full)]
+        stack: list[tuple[Path, Any]] = [((), self.with_controls)]
         while stack:
             path, node = stack.pop()
             if isinstance(node, dict) and node:
@@ -258,7 +258,7 @@ class Effective:
         """The chain of every leaf and every deleted path, in document order: equal to
         ``{p: self.chain(p) for each leaf p}`` plus :meth:`deleted`, in one walk
         (:func:`~specmerge.core.provenance.leaf_chains`)."""
-        table = leaf_chains(self.layers, self.full)
+        table = leaf_chains(self.layers, self.with_controls)
         for c in self.deleted():
             table[c.path] = c
         return table

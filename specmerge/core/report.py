@@ -61,7 +61,7 @@ def effective_dict(effective: Effective, redactor: Redactor) -> dict[str, Any]:
     """Masked values (control keys included), warnings, and the layers merged."""
     redactor.learn(effective)
     return {
-        "values": redactor.mask(effective.full),
+        "values": redactor.mask(effective.with_controls),
         "layers": [{"name": l.name, "source": l.source} for l in effective.layers],
         "warnings": [warning_dict(w, redactor) for w in effective.warnings],
     }

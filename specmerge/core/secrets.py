@@ -222,9 +222,9 @@ class Redactor:
     def learn(self, tree: Any, base: Path = ()) -> None:
         """Remember the sensitive strings of ``tree`` (found at ``base``) so :meth:`scrub` can
         hide them, and its env-list shapes for :meth:`is_sensitive`: a walk, no copy. Given an
-        effective spec (anything with ``full`` and ``layers``), its ``chart`` layer's values
+        effective spec (anything with ``with_controls`` and ``layers``), its ``chart`` layer's values
         are public: they are masked as values but not hunted for in free text."""
-        full, layers = getattr(tree, "full", None), getattr(tree, "layers", None)
+        full, layers = getattr(tree, "with_controls", None), getattr(tree, "layers", None)
         if full is not None and layers is not None:
             self._visit(full, base, None)
             self.publish_chart(layers)

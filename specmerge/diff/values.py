@@ -73,7 +73,7 @@ def origin(effective: Effective, path: Path) -> Origin | None:
 
 
 def _masked(redactor: Redactor, path: Path, value: Any) -> Any:
-    return redactor.mask_value(value) if redactor.is_sensitive(path) else redactor.mask(value, path)
+    return redactor.mask_value(value, path) if redactor.is_sensitive(path) else redactor.mask(value, path)
 
 
 def diff_values(old: Side, new: Side, redactor: Redactor) -> tuple[ValueChange, ...]:

@@ -1,6 +1,6 @@
 """Channel answers for every instance, fetched once per channel, not once per instance.
 
-One :class:`~specmerge.channels.Resolver` per operator (one server, one licence) behind a
+One :class:`~specmerge.channels.Resolver` per operator (one server, one license) behind a
 memo keyed by :class:`~specmerge.channels.ChannelRequest`: a thousand instances on
 ``stable`` cost one request per poll. :meth:`ChannelPoller.poll` re-resolves every latest
 (unpinned) request, and pinned ones whose last answer was a fallback; when a channel's

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kubernetes import client, config
 
-from ..channels import ChannelClient, MemoryCache, Resolver, read_licence_file
+from ..channels import ChannelClient, MemoryCache, Resolver, read_license_file
 from . import metrics
 from .channels import ChannelPoller
 from .controller import Controller, Scope
@@ -77,8 +77,8 @@ def run(cfg: OperatorConfig, announce: Callable[[str], None] = print) -> int:
     identity = cfg.identity or f"{socket.gethostname()}-{uuid.uuid4().hex[:6]}"
     kube = Kube(_api_client(cfg))
     stop = threading.Event()
-    licence = read_licence_file(cfg.license_file) if cfg.license_file else None
-    channel_client = ChannelClient(cfg.channel_server, licence) if cfg.channel_server else None
+    license = read_license_file(cfg.license_file) if cfg.license_file else None
+    channel_client = ChannelClient(cfg.channel_server, license) if cfg.channel_server else None
     cache = MemoryCache()
     resolver = Resolver(channel_client, cache, airgapped=cfg.settings.airgapped)
     queue = WorkQueue()

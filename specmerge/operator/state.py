@@ -70,7 +70,7 @@ class Memory:
 def spec_digest(p: Plan, namespace: str, name: str) -> str:
     """§8: SHA-256 over the canonical Helm values (secrets as placeholders), chart digest, release
     name and namespace; 40 hex (fits a label value)."""
-    masked = Redactor(p.chart.schema).mask(p.values)
+    masked = Redactor(p.chart.schema).mask(p.helm_values)
     doc = {"values": masked, "chart": p.chart_digest, "name": name, "namespace": namespace}
     return hashlib.sha256(canonical_json(doc, ascii=False).encode()).hexdigest()[:40]
 

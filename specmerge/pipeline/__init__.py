@@ -77,7 +77,7 @@ class Plan:
     layers: tuple[Layer, ...]
     effective: Effective
     violations: tuple[Violation, ...]
-    values: dict[str, Any] | None  # what Helm was given (see render.helm_values)
+    helm_values: dict[str, Any] | None  # what Helm was given (see render.helm_values)
     rendering: Rendering | None = None
 
     @property
@@ -98,11 +98,11 @@ class Plan:
         return self.rendering.real() if self.rendering is not None else None
 
     def engine_values(self) -> dict[str, Any] | None:
-        """What Helm's engine is handed for :attr:`values` - by a render and by an install or
+        """What Helm's engine is handed for :attr:`helm_values` - by a render and by an install or
         upgrade alike, so what is applied is what was rendered (``None`` for an invalid plan)."""
         from ..render import for_engine
 
-        return None if self.values is None else for_engine(self.values, self.effective, self.chart.values)
+        return None if self.helm_values is None else for_engine(self.helm_values, self.effective, self.chart.values)
 
     def shown(self, reveal: bool = False) -> Shown | None:
         """What outputs show of the render (see :class:`Shown`)."""
@@ -116,7 +116,7 @@ class Plan:
     def masked(self, reveal: bool = False) -> tuple[Redactor, dict[str, Any]]:
         """:meth:`redactor` and the effective spec it masked (masking is what primes it)."""
         r = Redactor(self.chart.schema, reveal=reveal)
-        masked = r.mask(self.effective.full)  # masking primes the redactor
+        masked = r.mask(self.effective.with_controls)  # masking primes the redactor
         r.publish_chart(self.effective.layers)  # the chart's defaults are public
         return r, masked
 

@@ -58,7 +58,7 @@ class Rendering:
     def __init__(self, chart: LoadedChart, effective: Effective, options: RenderOptions,
                  values: dict[str, Any] | None = None) -> None:
         self.chart, self.effective, self.options = chart, effective, options
-        self.values = values if values is not None else helm_values(effective, chart.values)
+        self.helm_values = values if values is not None else helm_values(effective, chart.values)
         self._real: dict[str, str] | None = None
         self._shown: Shown | None = None
         self._lock = threading.Lock()
@@ -67,7 +67,7 @@ class Rendering:
         """``{template: text}`` exactly as Helm renders the real values. Never print it."""
         with self._lock:
             if self._real is None:
-                self._real = render_effective(self.chart, self.effective, self.options, self.values)
+                self._real = render_effective(self.chart, self.effective, self.options, self.helm_values)
             return self._real
 
     def shown(self, reveal: bool = False) -> Shown:
@@ -80,9 +80,9 @@ class Rendering:
             return self._shown
 
     def _render_masked(self) -> Shown:
-        masked = Redactor(self.chart.schema).mask_for_render(self.values)
-        if masked == self.values:  # no secret: the real render is the masked one
-            self._real = render_effective(self.chart, self.effective, self.options, self.values)
+        masked = Redactor(self.chart.schema).mask_for_render(self.helm_values)
+        if masked == self.helm_values:  # no secret: the real render is the masked one
+            self._real = render_effective(self.chart, self.effective, self.options, self.helm_values)
             return Shown(self._real)
         try:
             masked_render = engine_render(self.chart, self.effective, self.options, masked)
@@ -92,7 +92,7 @@ class Rendering:
             return Shown(guarded(self.chart, self.effective, self.options, masked, masked_render))
         scrub = scrubber(self.chart, self.effective)
         try:
-            self._real = render_effective(self.chart, self.effective, self.options, self.values)
+            self._real = render_effective(self.chart, self.effective, self.options, self.helm_values)
         except RenderError:
             raise type(masked_error)(scrub.scrub(str(masked_error))) from None
         needed, manifests = self._refused(masked)
@@ -105,14 +105,14 @@ class Rendering:
         succeed, and that render: every other secret stays a placeholder. Up to
         :data:`FALLBACK_SEARCH` secrets are tried one by one; beyond, all are real."""
         assert self._real is not None
-        paths = differing_leaves(self.values, masked)
+        paths = differing_leaves(self.helm_values, masked)
         if len(paths) > FALLBACK_SEARCH:
             return [], self._real
         needed, best = list(paths), self._real
         for path in paths:
             trial = [p for p in needed if p != path]
             try:
-                best = engine_render(self.chart, self.effective, self.options, with_values_at(masked, self.values, trial))
+                best = engine_render(self.chart, self.effective, self.options, with_values_at(masked, self.helm_values, trial))
             except TemplateError:
                 continue
             needed = trial

@@ -8,7 +8,7 @@ nodes, CPU, memory, APIs, CRDs, ingress and storage classes)?
 * :func:`requirements_of`: the parsed block of a channel spec (``None`` when it has none).
 
 For a reconcile: ``req = requirements_of(plan.channel)``; when not ``None``,
-``preflight(api_client, req, plan.effective.full)`` and block the install while ``not .ok``.
+``preflight(api_client, req, plan.effective.with_controls)`` and block the install while ``not .ok``.
 """
 
 from __future__ import annotations

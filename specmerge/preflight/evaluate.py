@@ -168,7 +168,7 @@ def evaluate(
     profile: str | None = None,
 ) -> PreflightReport:
     """Every check of the chosen profile against ``facts``. ``values`` is the effective spec
-    with control keys (``Effective.full``); ``profile`` overrides the one it names."""
+    with control keys (``Effective.with_controls``); ``profile`` overrides the one it names."""
     chosen = choose_profile(requirements, values, profile)
     if chosen is not None and chosen not in requirements.profiles:
         known = ", ".join(sorted(requirements.profiles)) or "none defined"

@@ -6,7 +6,7 @@ import functools
 import os
 from pathlib import Path
 
-from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir, list_embedded, read_licence_file
+from ..channels import ChannelClient, DirectoryCache, Resolver, default_cache_dir, list_embedded, read_license_file
 from ..core import use_key_source
 from ..keys import KEY_FILE_ENV, FileKey, SecretKey, beside_store, default_key_path
 from ..render.sources import recheck_directories_after
@@ -77,8 +77,8 @@ def build_service(settings: ServiceSettings) -> Service:
         use_key_source(beside_store(store_dir))
     client = None
     if settings.channel_server and not settings.airgapped:
-        licence = read_licence_file(settings.license_file) if settings.license_file else None
-        client = ChannelClient(settings.channel_server, licence)
+        license = read_license_file(settings.license_file) if settings.license_file else None
+        client = ChannelClient(settings.channel_server, license)
     # The embedded channels ship with the package and do not change while it runs: read them once.
     embedded = functools.cache(list_embedded)
     resolver = Resolver(client, DirectoryCache(default_cache_dir()) if client else None,

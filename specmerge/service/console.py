@@ -28,7 +28,7 @@ from starlette.types import Scope
 
 from ..channels import ChannelRequest
 from ..channels.semver import semver_key
-from .specs import Specs
+from .specs import Previews
 from .store import BadInstance, Instance, StoreError, ValuesStore
 from .store_dir import USER_FILE, DirectoryStore
 from .store_secret import SecretStore
@@ -118,10 +118,10 @@ def instances(store: ValuesStore) -> list[Instance]:
     return sorted(set(found), key=lambda i: (i.namespace, i.name))
 
 
-def releases(specs: Specs, channel: str) -> dict[str, Any]:
+def releases(previews: Previews, channel: str) -> dict[str, Any]:
     """The channel's releases known here (embedded + the resolved latest), newest first."""
-    latest = specs.resolve(ChannelRequest(channel))
-    known = {s.release_id: (s, "embedded") for s in specs.resolver.embedded() if s.channel == channel}
+    latest = previews.resolve(ChannelRequest(channel))
+    known = {s.release_id: (s, "embedded") for s in previews.resolver.embedded() if s.channel == channel}
     known.setdefault(latest.release_id, (latest.spec, latest.source))
     ordered = sorted(known.values(), key=lambda item: semver_key(item[0].version), reverse=True)
     return {

@@ -72,7 +72,10 @@ def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
     return out
 
 
-class Specs:
+class Previews:
+    """The service's previews and stored-values views over one resolver and store: each
+    builds its layers, runs :func:`specmerge.pipeline.plan` and answers masked data."""
+
     def __init__(self, resolver: Resolver, store: ValuesStore, metrics: Metrics, channel: str = "stable") -> None:
         self.resolver, self.store, self.metrics, self.channel = resolver, store, metrics, channel
 
@@ -103,7 +106,7 @@ class Specs:
         """What a preview shows of a valid plan's render: the masked render (design.md §5),
         made without the real one unless a template refuses a placeholder."""
         with self.metrics.timed("render"):
-            return Rendering(p.chart, p.effective, options, p.values).shown(reveal)  # the plan's Helm values
+            return Rendering(p.chart, p.effective, options, p.helm_values).shown(reveal)  # the plan's Helm values
 
     def stored(self, instance: Instance) -> Stored:
         found = self.store.get(instance)

@@ -12,7 +12,7 @@ from ..channels import Resolver
 from .auth import Authenticator
 from .metrics import Metrics
 from .settings import ServiceSettings
-from .specs import Specs
+from .specs import Previews
 from .store import ValuesStore
 
 #: Previews are CPU-bound Python: more threads than this only fight over the GIL and
@@ -31,13 +31,13 @@ class Service:
 
 @dataclass
 class Runtime:
-    """One app's service, its previews (:class:`~.specs.Specs`) and the previews' threads."""
+    """One app's service, its previews (:class:`~.specs.Previews`) and the previews' threads."""
 
     service: Service
-    specs: Specs
+    previews: Previews
     cpu: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(PREVIEW_THREADS))
 
     @classmethod
     def of(cls, service: Service) -> Runtime:
-        specs = Specs(service.resolver, service.store, service.metrics, service.settings.channel)
-        return cls(service, specs)
+        previews = Previews(service.resolver, service.store, service.metrics, service.settings.channel)
+        return cls(service, previews)

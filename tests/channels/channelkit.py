@@ -22,12 +22,12 @@ from procs import await_served, stop_process
 
 from specmerge.channels import embedded_dir, load_embedded
 from specmerge.channels.cache import CacheEntry, DirectoryCache
-from specmerge.channels.licence import Licence
+from specmerge.channels.license import License
 from specmerge.channels.retry import RetryPolicy
 from specmerge.channels.singleflight import SingleFlight
 
 SPECMERGE = shutil.which("specmerge") or str(Path(sys.executable).with_name("specmerge"))
-LICENCE_TEXT = "LIC-7f3a9c-super-secret-licence-0042"
+LICENSE_TEXT = "LIC-7f3a9c-super-secret-licence-0042"
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, total=5.0, connect_timeout=1.0, read_timeout=1.0)
 
 
@@ -65,29 +65,29 @@ def stop(server: RunningServer) -> None:
 
 
 @pytest.fixture(scope="session")
-def licence_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("licence") / "licence.txt"
-    path.write_text(LICENCE_TEXT + "\n")
+def license_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("license") / "license.txt"
+    path.write_text(LICENSE_TEXT + "\n")
     return path
 
 
 @pytest.fixture(scope="session")
-def licence() -> Licence:
-    return Licence(LICENCE_TEXT)
+def license() -> License:
+    return License(LICENSE_TEXT)
 
 
 @pytest.fixture(scope="session")
 def open_server() -> Iterator[RunningServer]:
-    """The real channel server over the embedded channels, no licence check."""
+    """The real channel server over the embedded channels, no license check."""
     server = start_channel_server(embedded_dir())
     yield server
     stop(server)
 
 
 @pytest.fixture(scope="session")
-def licensed_server(licence_file: Path) -> Iterator[RunningServer]:
-    """The real channel server over the embedded channels, licence required."""
-    server = start_channel_server(embedded_dir(), "--license-file", str(licence_file))
+def licensed_server(license_file: Path) -> Iterator[RunningServer]:
+    """The real channel server over the embedded channels, license required."""
+    server = start_channel_server(embedded_dir(), "--license-file", str(license_file))
     yield server
     stop(server)
 

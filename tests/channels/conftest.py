@@ -5,8 +5,8 @@ conftest pytest imported first."""
 from channelkit import (  # noqa: F401  (fixtures are registered by being in this namespace)
     flights,
     last_good,
-    licence,
-    licence_file,
+    license,
+    license_file,
     licensed_server,
     open_server,
     private_cache,

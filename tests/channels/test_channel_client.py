@@ -1,5 +1,5 @@
 """The channel client against the real ``specmerge channel-server``: happy path, pinning,
-304, licence good/bad/missing; retry policy; the licence never leaks."""
+304, license good/bad/missing; retry policy; the license never leaks."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ import random
 from collections.abc import Callable
 
 import pytest
-from channelkit import FAST, LICENCE_TEXT, Reply, RunningServer, ScriptedServer, spec_body
+from channelkit import FAST, LICENSE_TEXT, Reply, RunningServer, ScriptedServer, spec_body
 
 from specmerge.channels import load_embedded
 from specmerge.channels.client import ChannelClient, ChannelFetchError, Known, normalise_base_url
-from specmerge.channels.licence import Licence
+from specmerge.channels.license import License
 from specmerge.channels.retry import RetryPolicy, retry_after_seconds, verdict
 from specmerge.channels.singleflight import SingleFlight
 
 
-def client(url: str, licence: Licence | None = None, **kw: object) -> ChannelClient:
-    return ChannelClient(url, licence, policy=FAST, flights=SingleFlight(), **kw)  # type: ignore[arg-type]
+def client(url: str, license: License | None = None, **kw: object) -> ChannelClient:
+    return ChannelClient(url, license, policy=FAST, flights=SingleFlight(), **kw)  # type: ignore[arg-type]
 
 
 def test_latest_of_each_channel(open_server: RunningServer) -> None:
@@ -58,18 +58,18 @@ def test_stale_etag_gets_the_new_body(open_server: RunningServer) -> None:
     assert not got.not_modified and got.spec.version == "0.62.0"
 
 
-def test_licence_good(licensed_server: RunningServer, licence: Licence) -> None:
-    with client(licensed_server.url, licence) as c:
+def test_license_good(licensed_server: RunningServer, license: License) -> None:
+    with client(licensed_server.url, license) as c:
         assert c.fetch("stable").spec.version == "0.62.0"
 
 
 @pytest.mark.parametrize(
     ("given", "status", "words"),
-    [(None, 401, "the server wants a licence"), (Licence("LIC-wrong-0000"), 403, "not allowed")],
+    [(None, 401, "the server wants a license"), (License("LIC-wrong-0000"), 403, "not allowed")],
     ids=["missing", "bad"],
 )
-def test_licence_missing_or_bad_fails_at_once(
-    licensed_server: RunningServer, given: Licence | None, status: int, words: str
+def test_license_missing_or_bad_fails_at_once(
+    licensed_server: RunningServer, given: License | None, status: int, words: str
 ) -> None:
     before = licensed_server.requests()
     with client(licensed_server.url, given) as c:
@@ -80,27 +80,27 @@ def test_licence_missing_or_bad_fails_at_once(
     assert licensed_server.requests() == before + 1  # no retry reached the server
 
 
-def test_licence_never_in_url_repr_error_or_logs(
-    scripted: Callable[..., ScriptedServer], licence: Licence, caplog: pytest.LogCaptureFixture
+def test_license_never_in_url_repr_error_or_logs(
+    scripted: Callable[..., ScriptedServer], license: License, caplog: pytest.LogCaptureFixture
 ) -> None:
-    echo = ('{"detail": "bad licence ' + LICENCE_TEXT + '"}').encode()
+    echo = ('{"detail": "bad license ' + LICENSE_TEXT + '"}').encode()
     server = scripted(Reply(500, b"oops"), Reply(401, echo))
     caplog.set_level(logging.DEBUG)
-    with client(server.url, licence) as c:
+    with client(server.url, license) as c:
         with pytest.raises(ChannelFetchError) as info:
             c.fetch("stable", "rel-x")
-        texts = [repr(c), c.url_for("stable", "rel-x"), str(info.value), repr(info.value), caplog.text, repr(licence)]
-    assert "bad licence <licence>" in str(info.value)  # the echo was scrubbed, the rest kept
+        texts = [repr(c), c.url_for("stable", "rel-x"), str(info.value), repr(info.value), caplog.text, repr(license)]
+    assert "bad license <license>" in str(info.value)  # the echo was scrubbed, the rest kept
     for text in texts:
-        assert LICENCE_TEXT not in text
+        assert LICENSE_TEXT not in text
     path, headers = server.seen[0]
-    assert LICENCE_TEXT not in path and headers["Authorization"].startswith("Basic ")
+    assert LICENSE_TEXT not in path and headers["Authorization"].startswith("Basic ")
 
 
 def test_base_url_with_credentials_is_refused_without_echoing_them() -> None:
     with pytest.raises(ValueError) as info:
-        normalise_base_url(f"https://license:{LICENCE_TEXT}@channels.example.com")
-    assert LICENCE_TEXT not in str(info.value) and "--license-file" in str(info.value)
+        normalise_base_url(f"https://license:{LICENSE_TEXT}@channels.example.com")
+    assert LICENSE_TEXT not in str(info.value) and "--license-file" in str(info.value)
     with pytest.raises(ValueError, match="http"):
         normalise_base_url("ftp://x")
     assert normalise_base_url("https://c.example.com/base/") == "https://c.example.com/base"
@@ -172,9 +172,9 @@ def test_default_policy_total_is_under_30_seconds() -> None:
     assert p.total < 30 and p.max_attempts > 1
 
 
-def test_redirects_are_not_followed(scripted: Callable[..., ScriptedServer], licence: Licence) -> None:
+def test_redirects_are_not_followed(scripted: Callable[..., ScriptedServer], license: License) -> None:
     server = scripted(Reply(302, b"", {"Location": "http://elsewhere.invalid/"}))
-    with client(server.url, licence) as c:
+    with client(server.url, license) as c:
         with pytest.raises(ChannelFetchError) as info:
             c.fetch("stable")
     assert info.value.status == 302 and server.count == 1

@@ -96,7 +96,7 @@ def test_timeout_on_a_server_that_never_answers(silent_url: str, last_good: Dire
 def test_401_from_the_real_server(licensed_server: RunningServer, last_good: DirectoryCache) -> None:
     before = licensed_server.requests()
     with ChannelClient(licensed_server.url, policy=FAST, flights=SingleFlight()) as c:
-        assert_last_good_used(Resolver(c, last_good), last_good, "HTTP 401 Unauthorized, the server wants a licence")
+        assert_last_good_used(Resolver(c, last_good), last_good, "HTTP 401 Unauthorized, the server wants a license")
     assert licensed_server.requests() == before + 1
 
 

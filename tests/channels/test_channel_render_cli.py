@@ -1,5 +1,5 @@
 """``specmerge render|validate|explain --channel-server``: the channel layer resolved as the
-operator resolves it (real channel server -> last-good cache -> embedded), with the licence,
+operator resolves it (real channel server -> last-good cache -> embedded), with the license,
 and ``--airgapped`` never touching the network."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from channelkit import LICENCE_TEXT, RunningServer, start_channel_server, stop
+from channelkit import LICENSE_TEXT, RunningServer, start_channel_server, stop
 from typer.testing import CliRunner
 
 from specmerge.channels import embedded_dir
@@ -37,33 +37,33 @@ def run(*args: str):  # type: ignore[no-untyped-def]
 
 
 def test_render_takes_the_servers_release_then_the_cache_when_the_server_is_gone(tmp_path: Path) -> None:
-    licence = tmp_path / "licence.txt"
-    licence.write_text(LICENCE_TEXT + "\n")
-    server = start_channel_server(newer_release(tmp_path), "--license-file", str(licence))
+    license = tmp_path / "license.txt"
+    license.write_text(LICENSE_TEXT + "\n")
+    server = start_channel_server(newer_release(tmp_path), "--license-file", str(license))
     try:
-        # no licence: the server says 401 and, as the operator would, the CLI falls back and says why
+        # no license: the server says 401 and, as the operator would, the CLI falls back and says why
         denied = run("render", "--channel-server", server.url, "--show-values")
         assert denied.exit_code == 0 and "channel:stable@0.62.0" in denied.stdout
         assert denied.stderr.startswith("warning: channel stable 0.62.0 (rel-2026-10-stable-0.62.0) from embedded ")
         assert "401" in denied.stderr
-        served = run("render", "--channel-server", server.url, "--license-file", str(licence), "--show-values")
+        served = run("render", "--channel-server", server.url, "--license-file", str(license), "--show-values")
         assert served.exit_code == 0, served.stderr
         assert "channel:stable@0.64.0" in served.stdout and "reportsEditorV2: true" in served.stdout
         assert served.stderr == ""  # the server answered: nothing to warn about
         before = server.requests()
-        airgapped = run("render", "--channel-server", server.url, "--license-file", str(licence), "--airgapped",
+        airgapped = run("render", "--channel-server", server.url, "--license-file", str(license), "--airgapped",
                         "--show-values")
         assert airgapped.exit_code == 0 and "channel:stable@0.62.0" in airgapped.stdout
         assert server.requests() == before  # --airgapped opened no connection
-        pinned = run("validate", "--channel-server", server.url, "--license-file", str(licence), "--release", "0.61.0")
+        pinned = run("validate", "--channel-server", server.url, "--license-file", str(license), "--release", "0.61.0")
         assert pinned.exit_code == 0, pinned.stderr
     finally:
         stop(server)
-    fallback = run("explain", "features.reportsEditorV2", "--channel-server", server.url, "--license-file", str(licence))
+    fallback = run("explain", "features.reportsEditorV2", "--channel-server", server.url, "--license-file", str(license))
     assert fallback.exit_code == 0, fallback.stderr
     assert "channel:stable@0.64.0" in fallback.stdout  # the last good answer, from the cache
     assert fallback.stderr.startswith("warning: channel stable 0.64.0 (rel-2026-11-stable-0.64.0) from cache ")
-    assert "because" in fallback.stderr and LICENCE_TEXT not in fallback.stderr
+    assert "because" in fallback.stderr and LICENSE_TEXT not in fallback.stderr
 
 
 def test_plain_render_never_goes_online_and_a_bad_server_url_is_a_clear_error(

@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from channelkit import LICENCE_TEXT
+from channelkit import LICENSE_TEXT
 from fastapi.testclient import TestClient
 
 from specmerge.channels import ChannelSpecError, embedded_dir
-from specmerge.channels.licence import Licence
+from specmerge.channels.license import License
 from specmerge.channels.server import create_app
 
 
@@ -45,17 +45,17 @@ def test_routes_etag_and_health(mirror: Path) -> None:
     assert 'specmerge_channel_requests_total{route="latest",status="304"} 2.0' in metrics
 
 
-def test_licence_check(mirror: Path) -> None:
-    http = TestClient(create_app(mirror, Licence(LICENCE_TEXT)))
+def test_license_check(mirror: Path) -> None:
+    http = TestClient(create_app(mirror, License(LICENSE_TEXT)))
     missing = http.get("/api/v1/operator/channel")
     assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Basic")
     assert http.get("/api/v1/operator/channel", headers=basic("license", "wrong")).status_code == 403
-    assert http.get("/api/v1/operator/channel", headers=basic("admin", LICENCE_TEXT)).status_code == 403
+    assert http.get("/api/v1/operator/channel", headers=basic("admin", LICENSE_TEXT)).status_code == 403
     assert http.get("/api/v1/operator/channel", headers={"Authorization": "Basic !!!"}).status_code == 401
-    assert http.get("/api/v1/operator/channel", headers=basic("license", LICENCE_TEXT)).status_code == 200
+    assert http.get("/api/v1/operator/channel", headers=basic("license", LICENSE_TEXT)).status_code == 200
     assert http.get("/healthz").status_code == 200
     for r in (missing, http.get("/api/v1/operator/channel", headers=basic("license", "wrong"))):
-        assert LICENCE_TEXT not in r.text
+        assert LICENSE_TEXT not in r.text
 
 
 def test_new_release_in_the_directory_is_served_without_restart(mirror: Path) -> None:

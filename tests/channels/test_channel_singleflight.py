@@ -1,4 +1,4 @@
-"""Single-flight: 50 concurrent callers for one (base, licence, channel, release) make one
+"""Single-flight: 50 concurrent callers for one (base, license, channel, release) make one
 request, counted on the server. The scripted loopback server holds its answer until all
 49 followers are waiting (read from the flight table), so the test does not depend on
 timing; the real server's 1,000-caller figure is in bench/channels.md."""
@@ -14,7 +14,7 @@ import pytest
 from channelkit import FAST, Reply, ScriptedServer, spec_body
 
 from specmerge.channels.client import ChannelClient, ChannelFetchError, Fetched
-from specmerge.channels.licence import Licence
+from specmerge.channels.license import License
 from specmerge.channels.singleflight import SingleFlight
 
 
@@ -40,12 +40,12 @@ def run_50(client: ChannelClient, flights: SingleFlight[Fetched], gate: threadin
         return out
 
 
-def test_50_concurrent_callers_make_1_request(scripted: Callable[..., ScriptedServer], licence: Licence) -> None:
+def test_50_concurrent_callers_make_1_request(scripted: Callable[..., ScriptedServer], license: License) -> None:
     gate = threading.Event()
     server = scripted(Reply(200, spec_body(), gate=gate))
     flights: SingleFlight[Fetched] = SingleFlight()
-    with ChannelClient(server.url, licence, policy=FAST, flights=flights) as c:
-        results = run_50(c, flights, gate, (c.base_url, licence.fingerprint, "stable", None))
+    with ChannelClient(server.url, license, policy=FAST, flights=flights) as c:
+        results = run_50(c, flights, gate, (c.base_url, license.fingerprint, "stable", None))
     assert server.count == 1
     assert len({r.spec.digest() for r in results}) == 1
     assert sum(not r.shared for r in results) == 1  # one leader; it alone would write the cache

@@ -13,8 +13,8 @@ for _area in ("channels", "diff", "operator"):
         sys.path.insert(0, str(_TESTS / _area))
 
 from channelkit import (  # noqa: E402,F401  (fixtures are registered by being in this namespace)
-    licence,
-    licence_file,
+    license,
+    license_file,
     licensed_server,
     open_server,
     private_cache,

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from channelkit import LICENCE_TEXT, SPECMERGE, RunningServer
+from channelkit import LICENSE_TEXT, SPECMERGE, RunningServer
 from typer.testing import CliRunner
 
 from specmerge.cli import app
@@ -28,10 +28,10 @@ def test_airgapped_show_prints_the_embedded_stable_release() -> None:
     assert "  tag: 0.62.0" in out.stdout
 
 
-def test_show_from_server_with_licence_then_not_modified(
-    licensed_server: RunningServer, licence_file: Path, private_cache: Path
+def test_show_from_server_with_license_then_not_modified(
+    licensed_server: RunningServer, license_file: Path, private_cache: Path
 ) -> None:
-    args = ["channel", "show", "--server", licensed_server.url, "--license-file", str(licence_file), "-o", "json"]
+    args = ["channel", "show", "--server", licensed_server.url, "--license-file", str(license_file), "-o", "json"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     doc = json.loads(first.stdout)
@@ -39,14 +39,14 @@ def test_show_from_server_with_licence_then_not_modified(
     second = json.loads(runner.invoke(app, args).stdout)
     assert second["result"]["source"] == "not-modified"
     assert (private_cache / "stable.json").is_file()
-    assert LICENCE_TEXT not in first.output + (private_cache / "stable.json").read_text()
+    assert LICENSE_TEXT not in first.output + (private_cache / "stable.json").read_text()
 
 
 def test_show_falls_back_and_says_why(licensed_server: RunningServer) -> None:
     res = runner.invoke(app, ["channel", "show", "--server", licensed_server.url, "--release", "0.61.0"])
     assert res.exit_code == 0, res.output
     assert "# source:  embedded" in res.stdout
-    assert "HTTP 401 Unauthorized, the server wants a licence" in res.stdout
+    assert "HTTP 401 Unauthorized, the server wants a license" in res.stdout
 
 
 @pytest.mark.parametrize(
@@ -54,8 +54,8 @@ def test_show_falls_back_and_says_why(licensed_server: RunningServer) -> None:
     [
         (["channel", "show", "--channel", "Nope!"], "channel 'Nope!' is not a channel name"),
         (["channel", "show", "--airgapped", "--release", "rel-none"], "no usable release for channel stable release rel-none"),
-        (["channel", "show", "--server", f"https://license:{LICENCE_TEXT}@x"], "must not carry credentials"),
-        (["channel", "show", "--license-file", "/nonexistent/licence"], "licence file /nonexistent/licence: cannot read"),
+        (["channel", "show", "--server", f"https://license:{LICENSE_TEXT}@x"], "must not carry credentials"),
+        (["channel", "show", "--license-file", "/nonexistent/license"], "license file /nonexistent/license: cannot read"),
         (["channel", "show", "-o", "toml"], "--output must be yaml or json"),
         (["channel", "list", "--dir", "/nonexistent"], "does not exist"),
     ],
@@ -63,7 +63,7 @@ def test_show_falls_back_and_says_why(licensed_server: RunningServer) -> None:
 def test_bad_input_exits_2_naming_what(args: list[str], message: str) -> None:
     res = runner.invoke(app, args)
     assert res.exit_code == 2 and message in res.stderr, res.output
-    assert LICENCE_TEXT not in res.output
+    assert LICENSE_TEXT not in res.output
 
 
 def test_list_marks_the_latest() -> None:

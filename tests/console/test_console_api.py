@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from console_harness import Seeded
-from service.service_harness import LICENCE, MYSQL_PASSWORD, ROOT, Server, values_url
+from service.service_harness import LICENSE, MYSQL_PASSWORD, ROOT, Server, values_url
 
 CONSOLE = ROOT / "specmerge" / "console"
 
@@ -92,7 +92,7 @@ def test_a_draft_preview_keeps_the_stored_secret_behind_its_placeholder(console_
     assert changed == {"mysql.port"}
     revealed = console_api.post("/v1/preview", params={"showSecrets": "true"}, json={"instance": ref, "user": shown})
     assert revealed.json()["values"]["mysql"]["password"] == MYSQL_PASSWORD
-    assert revealed.json()["values"]["license"]["value"] == LICENCE
+    assert revealed.json()["values"]["license"]["value"] == LICENSE
     # a placeholder that stands for nothing stored stays what it is (a save of it is refused)
     shown["mysql"]["password"] = "<redacted hmac:00000000>"
     r = console_api.post("/v1/preview", params={"showSecrets": "true"}, json={"instance": ref, "user": shown})

@@ -58,7 +58,7 @@ def _ours(chart: Path, files: list[Path]) -> dict[str, Any]:
     defaults = file_layer(chart / "values.yaml", "chart")
     chart_layer = chart_defaults_layer(defaults.source, defaults.values)
     group = compose([values_file_layer(f) for f in files], [])
-    return merge([chart_layer] + ([group] if group else [])).full
+    return merge([chart_layer] + ([group] if group else [])).with_controls
 
 
 @pytest.mark.helmcli
@@ -118,7 +118,7 @@ def test_documented_difference_between_layers_chart_defaults_do_not_come_back() 
         Layer("channel", "ch", {"ingress": None}),
         Layer("user", "u", {"ingress": {"enabled": True}}),
     ]
-    assert merge(layers).full == {"ingress": {"enabled": True}}
+    assert merge(layers).with_controls == {"ingress": {"enabled": True}}
 
 
 @pytest.mark.helmcli
@@ -139,7 +139,7 @@ def test_set_flags_parse_and_stack_as_in_helm(helm_cli: Path, tmp_path: Path) ->
     from specmerge.core.setflags import helm_order
 
     group = compose([values_file_layer(user)], helm_order(flags))
-    ours = merge([file_layer(chart / "values.yaml", "chart"), group]).full
+    ours = merge([file_layer(chart / "values.yaml", "chart"), group]).with_controls
     helm = helm_values(helm_cli, chart, args)
     assert ours == helm
     assert ours["a"] == "0123" and ours["port"] == "8080" and ours["flags"] == {"on": True}
@@ -151,7 +151,7 @@ def test_yaml_1_1_scalars_read_as_helm_reads_them(helm_cli: Path, tmp_path: Path
     chart = _probe_chart(tmp_path, {})
     user = tmp_path / "u.yaml"
     user.write_text("b1: yes\nb2: off\noct: 0123\nhex: 0x1F\nts: 2026-01-01\nq: '0123'\nf: 1.5\n")
-    ours = merge([file_layer(user)]).full
+    ours = merge([file_layer(user)]).with_controls
     assert ours == helm_values(helm_cli, chart, ["-f", str(user)])
     assert ours == {"b1": True, "b2": False, "oct": 83, "hex": 31, "ts": "2026-01-01", "q": "0123", "f": 1.5}
 
@@ -174,6 +174,6 @@ def test_layer_names_do_not_change_values() -> None:
     """Parity is about values: a layer's name only labels provenance."""
     a = {"x": {"y": 1}}
     b = {"x": {"z": 2}}
-    assert merge([Layer("chart", "c", a), Layer("cr", "d", b)]).full == merge(
+    assert merge([Layer("chart", "c", a), Layer("cr", "d", b)]).with_controls == merge(
         [Layer("p", "c", a), Layer("q", "d", b)]
-    ).full
+    ).with_controls

@@ -57,7 +57,7 @@ def test_highest_layer_that_touches_a_leaf_supplies_it(layers: list[Layer]) -> N
     """Each effective leaf comes from the highest layer that has the path, and no layer
     above that one has a null or non-map at the path or any ancestor."""
     eff = merge(layers)
-    for path, value in leaves(eff.full):
+    for path, value in leaves(eff.with_controls):
         touching = [
             (i, probe(l.values, path))
             for i, l in enumerate(layers)
@@ -86,50 +86,50 @@ def test_null_deletes_whatever_is_below(layers: list[Layer]) -> None:
                 for l in layers[i + 1 :]
                 for n in range(1, len(path))
             ):
-                assert probe(eff.full, path) is MISSING
+                assert probe(eff.with_controls, path) is MISSING
 
 
 @given(trees())
 def test_empty_layer_is_identity(tree: dict[str, Any]) -> None:
-    alone = merge([as_layer(tree)]).full
-    assert merge([as_layer({}), as_layer(tree)]).full == alone
-    assert merge([as_layer(tree), as_layer({})]).full == alone
+    alone = merge([as_layer(tree)]).with_controls
+    assert merge([as_layer({}), as_layer(tree)]).with_controls == alone
+    assert merge([as_layer(tree), as_layer({})]).with_controls == alone
 
 
 @given(layers_of(trees(), max_layers=4), trees())
 def test_result_is_the_left_fold(layers: list[Layer], top: dict[str, Any]) -> None:
-    whole = merge([*layers, as_layer(top, "top")]).full
-    folded = merge([as_layer(merge(layers).full), as_layer(top, "top")]).full
+    whole = merge([*layers, as_layer(top, "top")]).with_controls
+    folded = merge([as_layer(merge(layers).with_controls), as_layer(top, "top")]).with_controls
     assert whole == folded
 
 
 @given(no_clash_trees(), no_clash_trees(), no_clash_trees())
 def test_associative_without_clashes_or_nulls(a: dict, b: dict, c: dict) -> None:
     la, lb, lc = as_layer(a, "a"), as_layer(b, "b"), as_layer(c, "c")
-    left = merge([as_layer(merge([la, lb]).full), lc]).full
-    right = merge([la, as_layer(merge([lb, lc]).full)]).full
-    assert left == right == merge([la, lb, lc]).full
+    left = merge([as_layer(merge([la, lb]).with_controls), lc]).with_controls
+    right = merge([la, as_layer(merge([lb, lc]).with_controls)]).with_controls
+    assert left == right == merge([la, lb, lc]).with_controls
 
 
 def test_clash_and_null_break_associativity_and_the_left_fold_is_what_we_define() -> None:
     """Pinned: with a map/non-map clash or a null, only the left fold is defined."""
     a, b, c = {"x": {"y": 1}}, {"x": 2}, {"x": {"z": 3}}
     layers = [as_layer(a, "a"), as_layer(b, "b"), as_layer(c, "c")]
-    assert merge(layers).full == {"x": {"z": 3}}  # b's scalar dropped a's map first
-    right = merge([layers[0], as_layer(merge(layers[1:]).full)]).full
+    assert merge(layers).with_controls == {"x": {"z": 3}}  # b's scalar dropped a's map first
+    right = merge([layers[0], as_layer(merge(layers[1:]).with_controls)]).with_controls
     assert right == {"x": {"y": 1, "z": 3}}  # grouping differently would resurrect y
 
     a, b, c = {"x": 1}, {"x": None}, {}
     layers = [as_layer(a, "a"), as_layer(b, "b"), as_layer(c, "c")]
-    assert merge(layers).full == {}
-    assert merge([layers[0], as_layer(merge(layers[1:]).full)]).full == {"x": 1}
+    assert merge(layers).with_controls == {}
+    assert merge([layers[0], as_layer(merge(layers[1:]).with_controls)]).with_controls == {"x": 1}
 
 
 @given(trees())
 def test_idempotent(tree: dict[str, Any]) -> None:
-    once = merge([as_layer(tree)]).full
-    assert merge([as_layer(tree), as_layer(tree, "again")]).full == once
-    assert merge([as_layer(once), as_layer(once, "again")]).full == once
+    once = merge([as_layer(tree)]).with_controls
+    assert merge([as_layer(tree), as_layer(tree, "again")]).with_controls == once
+    assert merge([as_layer(once), as_layer(once, "again")]).with_controls == once
 
 
 @given(layers_of(trees()))
@@ -138,15 +138,15 @@ def test_inputs_never_mutated_nor_aliased(layers: list[Layer]) -> None:
     eff = merge(layers)
     assert [l.values for l in layers] == before
     input_ids = {id(c) for l in layers for c in containers(l.values)}
-    assert not input_ids & {id(c) for c in containers(eff.full)}
-    eff.full.setdefault("mutated", {})["x"] = 1  # writing the result leaves inputs alone
+    assert not input_ids & {id(c) for c in containers(eff.with_controls)}
+    eff.with_controls.setdefault("mutated", {})["x"] = 1  # writing the result leaves inputs alone
     assert [l.values for l in layers] == before
 
 
 @given(layers_of(trees()))
 def test_lists_are_never_concatenated(layers: list[Layer]) -> None:
     eff = merge(layers)
-    for path, value in leaves(eff.full):
+    for path, value in leaves(eff.with_controls):
         if isinstance(value, list):
             candidates = [probe(l.values, path) for l in layers]
             assert value in [c for c in candidates if isinstance(c, list)]
@@ -160,7 +160,7 @@ def test_provenance_is_consistent(layers: list[Layer]) -> None:
     ancestor of it."""
     eff = merge(layers)
     table = eff.provenance()
-    for path, value in leaves(eff.full):
+    for path, value in leaves(eff.with_controls):
         chain = table[path]
         assert chain == eff.chain(path)  # the one-walk table agrees with the per-path chain
         assert chain.winner is not None and chain.winner.op == "set"
@@ -177,7 +177,7 @@ def test_provenance_is_consistent(layers: list[Layer]) -> None:
                 expected.append(i)
         assert [e.index for e in chain.entries] == expected
     for chain in eff.deleted():
-        assert probe(eff.full, chain.path) is MISSING
+        assert probe(eff.with_controls, chain.path) is MISSING
         assert chain.winner.op == "delete"
         assert probe(layers[chain.winner.index].values, chain.path) is None
 

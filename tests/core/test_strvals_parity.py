@@ -105,7 +105,7 @@ def test_provenance_is_per_leaf(tmp_path: Path) -> None:
     group = compose([values_file_layer(f, display="prod.yaml")], helm_order({"set": ["image.tag=v2", "l[3]=x"]}))
     assert group is not None
     eff = merge([Layer("chart", "chart:c@1/values.yaml", {"image": {"tag": "v0", "pull": "IfNotPresent"}}), group])
-    assert eff.full == {"image": {"tag": "v2", "repo": "r", "pull": "IfNotPresent"}, "l": [1, 2, None, "x"]}
+    assert eff.with_controls == {"image": {"tag": "v2", "repo": "r", "pull": "IfNotPresent"}, "l": [1, 2, None, "x"]}
     tag = eff.explain("image.tag")
     assert (tag.winner.layer, tag.winner.source) == ("set", "set:--set image.tag")
     assert [(e.layer, e.value) for e in tag.shadowed] == [("file", "v1"), ("chart", "v0")]
@@ -119,7 +119,7 @@ def test_a_null_in_the_group_deletes_only_what_lies_below() -> None:
     group = compose([], helm_order({"set": ["a=null,b=null,c.d=null"]}))
     assert group is not None
     eff = merge([Layer("chart", "c", {"a": 1, "c": {"e": 2}}), group])
-    assert eff.full == {"b": None, "c": {"e": 2, "d": None}}
+    assert eff.with_controls == {"b": None, "c": {"e": 2, "d": None}}
     assert [c.path for c in eff.deleted()] == [("a",)]
 
 

@@ -20,16 +20,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: Fake secrets every masking test hunts for; long and unique so a hit is never a coincidence.
 MYSQL_PASSWORD = "mysql-pw-Zq8fK2rV9xLm"
-LICENCE = "LIC-7hQ2-svc-test-licence-Yp4W"
+LICENSE = "LIC-7hQ2-svc-test-licence-Yp4W"
 ACCESS_KEY = "AKIA-SVC-TEST-3F9QX1"
 
 VALID_USER: dict[str, Any] = {
     "global": {"host": "https://ml.example.com"},
-    "license": {"value": LICENCE},
+    "license": {"value": LICENSE},
     "mysql": {"host": "mysql.db.svc", "user": "platform", "password": MYSQL_PASSWORD},
     "bucket": {"name": "ml-artifacts", "region": "eu-west-1", "accessKey": ACCESS_KEY},
 }
-SECRETS = (MYSQL_PASSWORD, LICENCE, ACCESS_KEY)
+SECRETS = (MYSQL_PASSWORD, LICENSE, ACCESS_KEY)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from service_harness import VALID_USER, Server, start_server, stop_server, values_url
 from specmerge.service.limits import Deadline, DeadlinePassed, leaves_over
 from specmerge.service.settings import load_settings
-from specmerge.service.specs import PreviewInputs, Specs
+from specmerge.service.specs import PreviewInputs, Previews
 
 MAX_LEAVES = 5000
 
@@ -65,7 +65,7 @@ def test_the_preview_checks_its_deadline_between_stages(tmp_path: Path) -> None:
 
     service = build_service(load_settings(None, no_auth=True, store_dir=str(tmp_path)))
     try:
-        specs = Specs(service.resolver, service.store, service.metrics)
+        specs = Previews(service.resolver, service.store, service.metrics)
         with pytest.raises(DeadlinePassed, match="before masking"):
             specs.preview(PreviewInputs(user=VALID_USER, render=True), False, Deadline(time.monotonic() - 1))
         assert specs.preview(PreviewInputs(user=VALID_USER), False, Deadline.after(60))["ok"]

@@ -26,18 +26,18 @@ def _hidden(text: str, secret: str) -> bool:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(password=SECRET, env_secret=SECRET, env_name=ENV_NAMES, licence=SECRET)
+@given(password=SECRET, env_secret=SECRET, env_name=ENV_NAMES, license=SECRET)
 def test_preview_with_render_shows_no_secret_nor_its_transforms(
-    server: Server, api: httpx.Client, password: str, env_secret: str, env_name: str, licence: str
+    server: Server, api: httpx.Client, password: str, env_secret: str, env_name: str, license: str
 ) -> None:
-    user = {**VALID_USER, "mysql": {**VALID_USER["mysql"], "password": password}, "license": {"value": licence},
+    user = {**VALID_USER, "mysql": {**VALID_USER["mysql"], "password": password}, "license": {"value": license},
             "app": {"extraEnv": [{"name": env_name, "value": env_secret}, {"name": "LOG_LEVEL", "value": "debug"}]}}
     r = api.post("/v1/preview", json={"user": user, "render": {"enabled": True}})
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["ok"] and body["manifests"], body["violations"]
     text = r.text
-    for secret in (password, env_secret, licence):
+    for secret in (password, env_secret, license):
         assert _hidden(text, secret), secret
         assert _hidden(server.log_text(), secret)
     assert '"name": "LOG_LEVEL"' in json.dumps(body["values"]) or "LOG_LEVEL" in text

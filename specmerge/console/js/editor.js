@@ -1,7 +1,7 @@
 // The console layer's editor: a textarea with a line-number gutter that marks the lines
 // holding a problem. YAML or JSON (JSON is read by the same YAML 1.2 parser).
 
-// vendor/js-yaml-4.1.0.mjs is npm js-yaml@4.1.0 dist/js-yaml.mjs, unmodified (MIT, licence beside it),
+// vendor/js-yaml-4.1.0.mjs is npm js-yaml@4.1.0 dist/js-yaml.mjs, unmodified (MIT, license beside it),
 // sha256 16f210b939b359b6ec8dde581eb62c157185711dc7b719b33779c43db5c31a91 (checked by tests/console).
 import { dump, load } from "../vendor/js-yaml-4.1.0.mjs";
 

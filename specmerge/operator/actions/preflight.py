@@ -46,7 +46,7 @@ class Preflight:
             stamp, facts = r.facts.get()
         except PreflightError as exc:
             raise TemporaryError(where, f"cluster facts for the requirements not read: {exc}") from None
-        report = evaluate(requirements, facts, p.effective.full)
+        report = evaluate(requirements, facts, p.effective.with_controls)
         found = requirements_condition(report, f"{result.channel} {result.version}", enforced)
         s.requirements = found = Condition(found.type, found.status, found.reason, s.scrub(found.message))
         if report.ok or not enforced:

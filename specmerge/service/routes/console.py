@@ -27,7 +27,7 @@ def list_instances(principal: Caller, rt: Env) -> JSONResponse:
 
 @router.get("/v1/channels/{channel}/releases", response_model=ReleaseList, responses=problem_responses(401, 422, 503))
 def list_releases(channel: Annotated[str, Path(pattern=CHANNEL_NAME)], _principal: Caller, rt: Env) -> JSONResponse:
-    return JSONResponse(releases(rt.specs, channel), headers=NO_STORE)
+    return JSONResponse(releases(rt.previews, channel), headers=NO_STORE)
 
 
 def mount_console(app: FastAPI) -> None:

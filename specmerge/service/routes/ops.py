@@ -31,7 +31,7 @@ def _problems(rt: Runtime) -> tuple[list[str], str | None]:
     except StoreError as exc:
         problems.append(f"store: {exc}")
     try:
-        channel = rt.specs.resolve(ChannelRequest(rt.service.settings.channel)).describe()
+        channel = rt.previews.resolve(ChannelRequest(rt.service.settings.channel)).describe()
     except (ChannelUnavailable, ChannelRequestError) as exc:
         problems.append(f"channel: {exc}")
         channel = None

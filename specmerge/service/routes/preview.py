@@ -1,6 +1,6 @@
 """``POST /v1/preview``: the effective values of a set of layers, with provenance, and
 optionally the rendered manifests and the diff against an instance's active spec. The work
-itself is :meth:`~..specs.Specs.preview`; this route checks the caller's rights and the
+itself is :meth:`~..specs.Previews.preview`; this route checks the caller's rights and the
 request's size, and runs previews one at a time on their own thread (:data:`..state.PREVIEW_THREADS`)."""
 
 from __future__ import annotations
@@ -53,4 +53,4 @@ def run_preview(rt: Runtime, principal: Principal, body: PreviewRequest, show: b
     reveal = reveal_wanted(auth, principal, show, inst.namespace if inst else None)
     check_leaves([body.operator, body.user, body.cr, *(o.values for o in body.overrides)],
                  rt.service.settings.max_leaves, "the preview request")
-    return JSONResponse(rt.specs.preview(preview_inputs(body, inst), reveal, deadline))
+    return JSONResponse(rt.previews.preview(preview_inputs(body, inst), reveal, deadline))

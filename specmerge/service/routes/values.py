@@ -77,7 +77,7 @@ def instance_render_options(inst: Instance) -> RenderOptions:
 def values_response(rt: Runtime, inst: Instance, stored: Stored, reveal: bool) -> JSONResponse:
     """The stored values, masked with the redactor of the chart they would render with."""
     try:
-        redactor = rt.specs.redactor_for(inst, stored.values, reveal)
+        redactor = rt.previews.redactor_for(inst, stored.values, reveal)
     except (ChannelRequestError, ChannelUnavailable, RenderError):  # the bundled chart's schema, then
         redactor = Redactor(load_chart(bundled_chart_ref()).schema, reveal=reveal)
     body = {"instance": str(inst), "source": rt.service.store.locator(inst), "etag": stored.etag,
@@ -87,7 +87,7 @@ def values_response(rt: Runtime, inst: Instance, stored: Stored, reveal: bool) -
 
 @router.get(PATH, response_model=UserValues, responses=problem_responses(401, 403, 404, 422, 503))
 def get_values(access: Annotated[Access, Depends(reading)], rt: Env) -> JSONResponse:
-    return values_response(rt, access.instance, rt.specs.stored(access.instance), access.reveal)
+    return values_response(rt, access.instance, rt.previews.stored(access.instance), access.reveal)
 
 
 def _checked(rt: Runtime, inst: Instance, new: dict[str, Any], unresolved: list[Any]) -> None:
@@ -97,12 +97,12 @@ def _checked(rt: Runtime, inst: Instance, new: dict[str, Any], unresolved: list[
     if unresolved:
         raise HTTPProblem(422, "redacted placeholders that stand for no stored value",
                           placeholders=[to_pointer(p) for p in unresolved])
-    p, _ = rt.specs.would_be(inst, new)
+    p, _ = rt.previews.would_be(inst, new)
     if p.violations:
         raise HTTPProblem(422, "the would-be effective spec is invalid; nothing stored",
                           violations=violations_list(p.violations, p.redactor()))
     try:  # a write that cannot render would break every later preview and reconcile
-        rt.specs.render(p, instance_render_options(inst))
+        rt.previews.render(p, instance_render_options(inst))
     except RenderError as exc:
         raise HTTPProblem(422, f"the would-be spec does not render; nothing stored: {exc}",
                           layer="user", source=rt.service.store.locator(inst)) from None
