@@ -7,8 +7,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import Layer
-from ..core.loaders import text_positions
+from ..core import Layer, Positions
 from ..core.memo import Memo
 from ..locations import repo_root
 from ..render import ChartRef, LoadedChart, PathRef, parse_chart_ref
@@ -63,7 +62,7 @@ def chart_layer(chart: LoadedChart) -> Layer:
         hit = _CHART_LAYERS.get(chart.digest)
     if hit is not None:
         return hit
-    positions = text_positions(chart.values_text) if chart.values_text is not None else None
+    positions = Positions.of_yaml(chart.values_text) if chart.values_text is not None else None
     layer = chart_defaults_layer(chart.locator, chart.values, positions)
     with _CHART_LAYERS_LOCK:
         return _CHART_LAYERS.get(chart.digest) or _CHART_LAYERS.put(chart.digest, layer)
