@@ -218,10 +218,11 @@ def main() -> None:
     if opts.baseline:
         compileall.compile_dir(str(opts.baseline / "specmerge"), quiet=1)
         args = ["render", "--show-secrets", *flags]
-        o, t, r = paired(["env", *SPECMERGE, *args],
-                         ["env", f"PYTHONPATH={opts.baseline.resolve()}", *SPECMERGE, *args], opts.pairs)
+        ours_cmd, base_cmd = ["env", *SPECMERGE, *args], ["env", f"PYTHONPATH={opts.baseline.resolve()}", *SPECMERGE, *args]
+        o, t, r = paired(ours_cmd, base_cmd, opts.pairs)
         rows.append((f"this tree / `{opts.baseline.name}` (baseline): bundled `specmerge render --show-secrets`",
-                     f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x**"))
+                     f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x** (CPU {cpu_of(ours_cmd) * 1000:.0f} ms / "
+                     f"{cpu_of(base_cmd) * 1000:.0f} ms)"))
 
     version = statistics.median(wall(SPECMERGE + ["--version"]) for _ in range(opts.pairs))
     floor = statistics.median(wall([sys.executable, "-c", "pass"]) for _ in range(opts.pairs))
