@@ -170,7 +170,8 @@ are declared with it; the command tree is built for the invoked command only, an
 pydantic adapters are not built for plain values: specmerge.cli.coerce), and httpx and PyYAML are
 imported only when a channel is fetched or the render guard compares a reference render.
 
-**<= 1.5x is out of reach in a one-process-per-invocation design.** The "floor" row is what a
+**<= 1.5x (and so <= 1.0x on the 48-template chart) is out of reach in a one-process-per-invocation
+design.** The "floor" row is what a
 `specmerge render` pays before any of its own code or Typer runs; with the Go render itself (which
 `helm template` also does) it leaves a few milliseconds under 1.5x for everything else, while
 importing Typer alone (~35-50 ms here, mostly the vendored click, `inspect`, `subprocess`, `uuid` and
