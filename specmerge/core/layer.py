@@ -45,6 +45,15 @@ class Positions:
         self._table = dict(table) if table is not None else None
         self._compute = compute
 
+    @classmethod
+    def of_yaml(cls, text: str) -> Positions:
+        """The line and column of each key and item of the YAML ``text``, parsed on first use
+        (nothing is read now: for values another reader took, as Helm's reading of a chart's
+        defaults)."""
+        from .loaders import text_positions
+
+        return text_positions(text)
+
     def table(self) -> Mapping[Path, Position]:
         if self._table is None:
             self._table = dict(self._compute()) if self._compute else {}

@@ -243,10 +243,16 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
     return _checked_copy(source, root, text)
 
 
+def text_positions(text: str) -> Positions:
+    """Line and column of each key and item of the YAML ``text``, parsed on first use (nothing
+    is read now: for values another reader already took, as Helm's reading of a chart's defaults)."""
+    return Positions(compute=lambda: _positions_of(text))
+
+
 def yaml_layer(name: str, source: str, text: str) -> Layer:
     """A layer from YAML text; positions are parsed on first use."""
     values = parse_yaml(text, source)
-    return Layer(name, source, values, Positions(compute=lambda: _positions_of(text)))
+    return Layer(name, source, values, text_positions(text))
 
 
 def read_text(path: str | os.PathLike[str], source: str) -> str:

@@ -7,8 +7,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..core import Layer, yaml_layer
-from ..core import Memo
+from ..core import Layer, Memo, Positions
 from ..locations import repo_root
 from ..render import ChartRef, LoadedChart, PathRef, parse_chart_ref
 from .inputs import ChannelLike, PlanInputs
@@ -62,7 +61,7 @@ def chart_layer(chart: LoadedChart) -> Layer:
         hit = _CHART_LAYERS.get(chart.digest)
     if hit is not None:
         return hit
-    positions = yaml_layer("chart", chart.locator, chart.values_text).positions if chart.values_text is not None else None
+    positions = Positions.of_yaml(chart.values_text) if chart.values_text is not None else None
     layer = chart_defaults_layer(chart.locator, chart.values, positions)
     with _CHART_LAYERS_LOCK:
         return _CHART_LAYERS.get(chart.digest) or _CHART_LAYERS.put(chart.digest, layer)

@@ -7,23 +7,17 @@ violation is a render error naming no layer; here it is a
 :class:`~specmerge.core.validate.Violation` at ``/<subchart>/<path>`` naming the layer and
 locator that supplied the value (or the subchart's own defaults).
 
-Subchart schemas are read once per chart digest from the chart's archive form.
+Subchart schemas are read when the chart is loaded (once per chart digest), from its archive form.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import tarfile
-import tempfile
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..core import Effective, Redactor, Violation, validate_values
-from .sources import LoadedChart, _is_schema
+from .sources import LoadedChart
 
 
 @dataclass(frozen=True)
@@ -34,41 +28,10 @@ class SubSchema:
     schema: Mapping[str, Any]
 
 
-_SCHEMAS: dict[str, tuple[SubSchema, ...]] = {}
-_LOCK = threading.Lock()
-
-
-def _read_schemas(chart: LoadedChart) -> tuple[SubSchema, ...]:
-    if not chart.chart.dependencies:
-        return ()
-    with tempfile.TemporaryDirectory(prefix="specmerge-sub-") as tmp:
-        data = Path(chart.chart.save(tmp)).read_bytes()
-    out: list[SubSchema] = []
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for member in tar.getmembers():
-            parts = member.name.split("/")
-            if not member.isfile() or len(parts) < 4 or not _is_schema(member.name, parts[0]):
-                continue  # only <top>/charts/<a>[/charts/<b>...]/values.schema.json
-            middle = parts[1:-1]
-            fh = tar.extractfile(member)
-            try:
-                schema = json.loads(fh.read().decode("utf-8")) if fh else None
-            except (ValueError, UnicodeDecodeError):
-                continue  # Helm reports an unreadable subchart schema itself, at render
-            if isinstance(schema, dict):
-                out.append(SubSchema(tuple(middle[1::2]), schema))
-    return tuple(sorted(out, key=lambda s: s.path))
-
-
 def subchart_schemas(chart: LoadedChart) -> tuple[SubSchema, ...]:
-    """Every subchart schema of ``chart``, outermost first (cached per chart digest)."""
-    with _LOCK:
-        hit = _SCHEMAS.get(chart.digest)
-    if hit is None:
-        hit = _read_schemas(chart)
-        with _LOCK:
-            _SCHEMAS[chart.digest] = hit
-    return hit
+    """Every subchart schema of ``chart``, outermost first (read when the chart was loaded,
+    from the same archive as its schema-less copy: see :class:`LoadedChart`)."""
+    return tuple(SubSchema(path, schema) for path, schema in chart.subchart_schemas)
 
 
 def _enabled(chart: LoadedChart, name: str, values: Mapping[str, Any]) -> bool:

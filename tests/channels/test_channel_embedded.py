@@ -58,3 +58,31 @@ def test_file_name_must_match_metadata(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("SPECMERGE_CHANNELS_DIR", str(tmp_path))
     with pytest.raises(ChannelSpecError, match=r"metadata says edge@1.0.1 but the file is edge/1.0.0.json"):
         list_embedded()
+
+
+def test_a_release_is_read_without_checking_every_other_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A render reads only the release it uses: a broken file elsewhere does not stop it
+    (the full listing, as `specmerge channel` commands use it, still refuses the tree)."""
+    for v in ("1.9.0", "1.10.0"):
+        _write(tmp_path, "edge", f"{v}.json", v)
+    (tmp_path / "edge" / "1.2.0.json").write_text("{not json")
+    _write(tmp_path, "other", "2.0.0.json", "2.0.0")
+    monkeypatch.setenv("SPECMERGE_CHANNELS_DIR", str(tmp_path))
+    assert load_embedded("edge").version == "1.10.0"
+    assert load_embedded("other").release_id == "rel-2.0.0"
+    with pytest.raises(ChannelSpecError, match=r"1\.2\.0\.json"):
+        list_embedded()
+    # a pin needs every file's releaseId: an unreadable one sends it to the full listing, which says so
+    with pytest.raises(ChannelSpecError, match=r"1\.2\.0\.json"):
+        load_embedded("edge", "1.9.0")
+
+
+def test_the_release_used_is_still_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, "edge", "1.9.0.json", "1.9.0")
+    _write(tmp_path, "edge", "1.10.0.json", "1.10.1")
+    monkeypatch.setenv("SPECMERGE_CHANNELS_DIR", str(tmp_path))
+    with pytest.raises(ChannelSpecError, match=r"metadata says edge@1.10.1 but the file is edge/1.10.0.json"):
+        load_embedded("edge")
+    assert load_embedded("edge", "rel-1.9.0").version == "1.9.0"  # pinned by releaseId: read alone
+    with pytest.raises(ChannelSpecError, match=r"metadata says edge@1.10.1"):
+        load_embedded("edge", "rel-1.10.1")

@@ -24,7 +24,6 @@ from ..cache import ChartCache
 from ..errors import ChartSourceError
 from ..ref import ChartRef, PathRef, RepoRef
 from .loading import MAX_ARCHIVE_BYTES, LoadedChart, load_archive, scrub
-from .loading import is_schema as _is_schema  # noqa: F401  (render/subcharts.py imports it)
 from .oci import load_oci
 from .path import directory_digest, load_path, recheck_directories_after
 from .repo import HTTP_TIMEOUT, load_repo, resolve_repo_entry

@@ -8,13 +8,15 @@ credentials out of a message.
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import helm_python as helm
 
@@ -25,6 +27,10 @@ from ..ref import ChartRef, secrets_of
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
+
+
+#: A subchart's schema: the path of subchart names from the top chart down, and the schema.
+SubchartSchema = tuple[tuple[str, ...], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class LoadedChart:
     values_text: str | None = field(repr=False)
     kube_version: str | None = None  # the chart's kubeVersion constraint, if any
     unchecked: helm.Chart | None = field(default=None, repr=False)
+    #: the subcharts' ``values.schema.json`` files (see :data:`SubchartSchema`), outermost first
+    subchart_schemas: tuple[SubchartSchema, ...] = field(default=(), repr=False)
 
     @property
     def prevalidated(self) -> helm.Chart:
@@ -86,29 +94,51 @@ def is_schema(member: str, name: str) -> bool:
     return len(middle) % 2 == 0 and all(middle[i] == "charts" for i in range(0, len(middle), 2))
 
 
-def _without_schemas(chart: helm.Chart, name: str) -> helm.Chart | None:
-    """A copy of ``chart`` whose archive lacks every values schema; ``None`` if it has none
-    (a chart without subcharts or a schema of its own is not copied at all)."""
+def _strip_schemas(chart: helm.Chart, name: str) -> tuple[helm.Chart | None, tuple[SubchartSchema, ...]]:
+    """A copy of ``chart`` whose archive lacks every values schema (``None`` if it has none:
+    a chart without subcharts or a schema of its own is not copied at all), and the subcharts'
+    schemas, outermost first: both from one save of the chart's archive, read once in memory.
+    The copy keeps every other member's bytes (headers included) as they are."""
     if chart.schema is None and not chart.dependencies:
-        return None
+        return None, ()
     with tempfile.TemporaryDirectory(prefix="specmerge-chart-") as tmp:
-        data = Path(chart.save(tmp)).read_bytes()
-    src = tarfile.open(fileobj=io.BytesIO(data), mode="r:gz")
-    out = io.BytesIO()
-    dropped = False
-    with src, tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as dst:  # read once, in memory
-        for member in src.getmembers():
-            if is_schema(member.name, name):
-                dropped = True
+        raw = gzip.decompress(Path(chart.save(tmp)).read_bytes())
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as src:
+        members = src.getmembers()
+        ends = [m.offset for m in members[1:]] + [src.offset]  # each member runs up to the next one's header
+        kept: list[bytes] = []
+        schemas: list[SubchartSchema] = []
+        for member, end in zip(members, ends):
+            if not is_schema(member.name, name):
+                kept.append(raw[member.offset:end])
                 continue
-            dst.addfile(member, src.extractfile(member) if member.isfile() else None)
-    return helm.Chart.load_archive(out.getvalue()) if dropped else None
+            parts = member.name.split("/")
+            if member.isfile() and len(parts) >= 4:  # <top>/charts/<a>[/charts/<b>...]/values.schema.json
+                schema = _json_object(src.extractfile(member))
+                if schema is not None:
+                    schemas.append((tuple(parts[2:-1:2]), schema))
+    stripped = None
+    if len(kept) < len(members):
+        archive = b"".join(kept) + bytes(2 * tarfile.BLOCKSIZE)  # the end-of-archive marker
+        stripped = helm.Chart.load_archive(gzip.compress(archive, compresslevel=1, mtime=0))
+    return stripped, tuple(sorted(schemas, key=lambda s: s[0]))
+
+
+def _json_object(fh: IO[bytes] | None) -> dict[str, Any] | None:
+    """A JSON object read from ``fh``; ``None`` for anything else (Helm reports an unreadable
+    subchart schema itself, at render)."""
+    try:
+        found = json.loads(fh.read().decode("utf-8")) if fh else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def describe_chart(chart: helm.Chart, digest: str, values_text: str | None) -> LoadedChart:
     """A :class:`LoadedChart` from a Helm chart handle and what was read beside it."""
     meta = chart.metadata
     name = str(meta.get("name", ""))
+    unchecked, subchart_schemas = _strip_schemas(chart, name)
     return LoadedChart(
         chart=chart,
         digest=digest,
@@ -118,7 +148,8 @@ def describe_chart(chart: helm.Chart, digest: str, values_text: str | None) -> L
         schema=chart.schema,
         values_text=values_text,
         kube_version=meta.get("kubeVersion") or None,
-        unchecked=_without_schemas(chart, name),
+        unchecked=unchecked,
+        subchart_schemas=subchart_schemas,
     )
 
 
@@ -150,5 +181,5 @@ def _archive_values_text(data: bytes) -> str | None:
     return None
 
 
-__all__ = ["GZIP_MAGIC", "MAX_ARCHIVE_BYTES", "LoadedChart", "describe_chart", "is_schema", "load_archive",
+__all__ = ["GZIP_MAGIC", "MAX_ARCHIVE_BYTES", "LoadedChart", "SubchartSchema", "describe_chart", "is_schema", "load_archive",
            "remember", "scrub"]
