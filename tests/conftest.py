@@ -22,4 +22,8 @@ os.environ["SPECMERGE_REDACTION_KEY_FILE"] = _KEY_FILE
 # for every mutant, so a mutant's verdict does not depend on the draw.
 from hypothesis import settings as _settings
 
-_settings.register_profile("mutmut", derandomize=True, database=None)
+_settings.register_profile("mutmut", derandomize=True, database=None, deadline=None)
+# No per-example deadline: it is a timed assertion, and on a shared 2-core machine a slow example
+# is load, not a bug (speed is measured under bench/). `--hypothesis-profile` still overrides.
+_settings.register_profile("specmerge", deadline=None)
+_settings.load_profile("specmerge")
