@@ -96,7 +96,7 @@ class TakingTurns(asyncio.SelectorEventLoop):
     uvloop accept every pending connection at once: a few keep-alive clients that connect
     together all land on the first worker awake (measured: in 3 runs of 4, all 4 connections
     of the benchmark on one of 2 workers), whose requests then queue behind each other while
-    the other worker idles. Here a worker with ``n`` open connections waits ``n`` ms (at most
+    the other worker idles. Here a worker with ``n`` open connections waits ``2n`` ms (at most
     :data:`MAX_REST` s) before it takes ONE pending connection, so a worker with fewer
     connections takes it first; a worker with none takes it at once. Only the accept waits:
     a pending connection is never refused, and the wait is bounded.
@@ -121,7 +121,7 @@ class TakingTurns(asyncio.SelectorEventLoop):
         self._add_reader(sock.fileno(), self._accept_connection, *args)  # type: ignore[attr-defined]
 
 
-REST, MAX_REST = 0.001, 0.005
+REST, MAX_REST = 0.002, 0.010
 
 
 #: The ``loop`` of ``uvicorn.Config`` for a worker process (an import path: workers are spawned).

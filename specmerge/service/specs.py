@@ -48,6 +48,9 @@ class PreviewInputs:
 #: a spec's paths, and the same answer for every request.
 _SHARED_CHAINS: Memo[tuple[Any, ...], tuple[Chain, dict[str, Any]]] = Memo(4096)
 _SHARED_LAYERS = frozenset({"chart", "channel"})
+#: The same, by the very chain object (see :func:`provenance_dicts`); apart, so that chains
+#: made anew per request, filling this one, never clear the answers above.
+_SAME_CHAINS: Memo[tuple[Any, ...], tuple[Chain, dict[str, Any]]] = Memo(4096)
 
 
 def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
@@ -65,7 +68,7 @@ def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
         if c.cut is not None or not c.entries or not all(shared[e.index] for e in c.entries):
             out.append(chain_dict(c, redactor))
             continue
-        same = _SHARED_CHAINS.get((context, id(c)))
+        same = _SAME_CHAINS.get((context, id(c)))
         if same is not None and same[0] is c:
             out.append(same[1])
             continue
@@ -73,7 +76,7 @@ def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
         hit = _SHARED_CHAINS.get(key)
         if hit is None or any(a.value is not b.value for a, b in zip(hit[0].entries, c.entries)):
             hit = _SHARED_CHAINS.put(key, (c, chain_dict(c, redactor)))  # the chain keeps its values' ids taken
-        out.append(_SHARED_CHAINS.put((context, id(c)), (c, hit[1]))[1])  # the entry keeps c's id taken
+        out.append(_SAME_CHAINS.put((context, id(c)), (c, hit[1]))[1])  # the entry keeps c's id taken
     return out
 
 

@@ -31,12 +31,6 @@ SETTINGS_ENV = "SPECMERGE_SERVE_SETTINGS"
 LOG_LEVEL_ENV = "SPECMERGE_SERVE_LOG_LEVEL"
 PROMETHEUS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-#: A worker's collector thresholds. Python's (700, 10, 10) ran a full collection every ~125
-#: previews, each a 20 ms pause over every object loaded since start-up (the chart, memos):
-#: a p99 of its own. A young generation of 5000 objects collects ~12 times less often and
-#: a full collection comes ~100 times less often; the total time in the collector fell from
-#: 2.5 % to 0.9 % of a worker's (measured in-process over 500 distinct previews).
-GC_THRESHOLDS = (5000, 20, 50)
 
 
 def settings_to_env(settings: ServiceSettings) -> str:
@@ -57,7 +51,6 @@ def worker_app() -> Any:
     logging.basicConfig(level=os.environ.get(LOG_LEVEL_ENV, "INFO"), format=LOG_FORMAT)
     app = create_app(build_service(settings_from_env(os.environ[SETTINGS_ENV])))
     gc.freeze()  # start-up objects (chart, schema, channels) need no more GC scans
-    gc.set_threshold(*GC_THRESHOLDS)
     return app
 
 
