@@ -236,8 +236,9 @@ def report(rows: list[Row], stage_ms: list[tuple[str, float]], args: argparse.Na
     lines += [f"| {name} | {value:.2f} |" for name, value in stage_ms]
     lines += ["", "Throughput is about workers / (CPU per request) while cores are free: one process runs one "
               "preview at a time (CPU-bound Python under the GIL), so `--workers 2` roughly doubles it on 2 cores "
-              "— but keep-alive connections stay with the worker that accepted them, so with few connections the "
-              "split between workers can be uneven and throughput moves more between runs."]
+              "— keep-alive connections stay with the worker that accepted them, and a worker that already holds "
+              "connections lets the others accept first (`specmerge.service.connections.TakingTurns`), so the "
+              "benchmark's connections are split evenly (before, all 4 often landed on one worker)."]
     return "\n".join(lines) + "\n"
 
 

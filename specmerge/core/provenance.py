@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .layer import CONTROL_PREFIX, STEERING_LAYERS, Layer
+from .memo import Memo
 from .paths import Path
 
 
@@ -136,14 +137,23 @@ def _entries(layer: Layer, index: int, path: Path, found: Any) -> list[Entry]:
     return [Entry(layer.name_at(path), layer.locate(path), index, "set", found)]
 
 
+#: The chains under a map that the same layer nodes reach, by (path, cut, which layers'
+#: nodes): most of a spec is the chart's and the channel's defaults, the very same objects
+#: request after request, and their chains are the same. The entry holds those layers and
+#: nodes, so their ids are not reused while it lives (a hit is the same objects).
+_SUBTREES: Memo[tuple[Any, ...], tuple[tuple[Any, ...], list[tuple[Path, Chain]]]] = Memo(4096)
+
+
 def leaf_chains(layers: Sequence[Layer], full: Mapping[str, Any]) -> dict[Path, Chain]:
     """The chain of every leaf of ``full`` (the merge of ``layers``), in document order.
 
     Equal to ``{p: chain(layers, p) for each leaf p}``, but computed in one walk down all
     layers at once, so each layer's node is looked up once per path instead of once per
-    path and ancestor.
+    path and ancestor. Below a map, ``full`` is the merge of the nodes of the layers that
+    reach it, so the chains of a subtree those same nodes reach are remembered
+    (:data:`_SUBTREES`).
     """
-    table: dict[Path, Chain] = {}
+    rows: list[tuple[Path, Chain]] = []
     top = [(i, layers[i].values) for i in range(len(layers) - 1, -1, -1)]
     steering = [(i, v) for i, v in top if layers[i].name in STEERING_LAYERS]
 
@@ -156,25 +166,37 @@ def leaf_chains(layers: Sequence[Layer], full: Mapping[str, Any]) -> dict[Path, 
                 for index, lnode in scope:
                     if key in lnode:
                         entries += _entries(layers[index], index, child, lnode[key])
-                table[child] = Chain(child, tuple(entries), cut)
+                rows.append((child, Chain(child, tuple(entries), cut)))
                 continue
-            # a map: which layers reach below it, and the first one that cuts the rest off
-            below: list[tuple[int, Any]] = []
-            child_cut = cut
-            for index, lnode in scope:
-                if key not in lnode:
-                    continue
-                found = lnode[key]
-                if isinstance(found, dict):
-                    below.append((index, found))
-                    continue
-                layer = layers[index]
-                child_cut = Cut(layer.name_at(child), layer.locate(child), child, "delete" if found is None else "replace")
-                break
+            below, child_cut = _below(layers, scope, key, child, cut)
+            memo_key = (child, child_cut, tuple((i, id(layers[i]), id(n)) for i, n in below))
+            hit = _SUBTREES.get(memo_key)
+            if hit is not None:
+                rows.extend(hit[1])
+                continue
+            start = len(rows)
             walk(child, value, below, child_cut)
+            _SUBTREES.put(memo_key, ((tuple(layers[i] for i, _ in below), tuple(n for _, n in below)), rows[start:]))
 
     walk((), full, top, None)
-    return table
+    return dict(rows)
+
+
+def _below(layers: Sequence[Layer], scope: list[tuple[int, Any]], key: str, child: Path,
+           cut: Cut | None) -> tuple[list[tuple[int, Any]], Cut | None]:
+    """At a map of the merge: which layers reach below it (their nodes there), and the
+    first one that cuts the rest off (else ``cut``, the one above)."""
+    below: list[tuple[int, Any]] = []
+    for index, lnode in scope:
+        if key not in lnode:
+            continue
+        found = lnode[key]
+        if isinstance(found, dict):
+            below.append((index, found))
+            continue
+        layer = layers[index]
+        return below, Cut(layer.name_at(child), layer.locate(child), child, "delete" if found is None else "replace")
+    return below, cut
 
 
 __all__ = ["Chain", "Cut", "Entry", "chain", "leaf_chains"]

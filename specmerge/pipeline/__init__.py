@@ -110,8 +110,11 @@ class Plan:
 
     def redactor(self, reveal: bool = False) -> Redactor:
         """A redactor for this plan's output: the chart schema's annotations plus key names,
-        primed with the effective spec's sensitive values so free text can be scrubbed."""
-        return self.masked(reveal)[0]
+        primed with the effective spec's sensitive values so free text can be scrubbed (a
+        walk that learns them: no masked copy is made)."""
+        r = Redactor(self.chart.schema, reveal=reveal)
+        r.learn(self.effective)  # its secrets and env-list shapes; the chart's defaults are public
+        return r
 
     def masked(self, reveal: bool = False) -> tuple[Redactor, dict[str, Any]]:
         """:meth:`redactor` and the effective spec it masked (masking is what primes it)."""

@@ -48,6 +48,9 @@ class PreviewInputs:
 #: a spec's paths, and the same answer for every request.
 _SHARED_CHAINS: Memo[tuple[Any, ...], tuple[Chain, dict[str, Any]]] = Memo(4096)
 _SHARED_LAYERS = frozenset({"chart", "channel"})
+#: The same, by the very chain object (see :func:`provenance_dicts`); apart, so that chains
+#: made anew per request, filling this one, never clear the answers above.
+_SAME_CHAINS: Memo[tuple[Any, ...], tuple[Chain, dict[str, Any]]] = Memo(4096)
 
 
 def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
@@ -56,7 +59,8 @@ def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
     used only for an equal chain: same path, no cut, same layer names, sources and ops, the
     very same value objects, and the same redaction key, reveal and schema. (Masking such a
     chain teaches the redactor nothing :meth:`Plan.masked` did not: its winner is in the
-    effective spec and what it shadows is the chart's public default.)"""
+    effective spec and what it shadows is the chart's public default.) The very same chain
+    object (the provenance walk remembers the chains of shared subtrees) is found by its id."""
     shared = [layer.name in _SHARED_LAYERS and trusted(layer) for layer in p.layers]
     context = (redaction_key(), redactor.reveal, id(redactor.schema))
     out = []
@@ -64,11 +68,15 @@ def provenance_dicts(p: Plan, redactor: Redactor) -> list[dict[str, Any]]:
         if c.cut is not None or not c.entries or not all(shared[e.index] for e in c.entries):
             out.append(chain_dict(c, redactor))
             continue
+        same = _SAME_CHAINS.get((context, id(c)))
+        if same is not None and same[0] is c:
+            out.append(same[1])
+            continue
         key = (context, c.path, tuple((e.layer, e.source, e.op, id(e.value)) for e in c.entries))
         hit = _SHARED_CHAINS.get(key)
         if hit is None or any(a.value is not b.value for a, b in zip(hit[0].entries, c.entries)):
             hit = _SHARED_CHAINS.put(key, (c, chain_dict(c, redactor)))  # the chain keeps its values' ids taken
-        out.append(hit[1])
+        out.append(_SAME_CHAINS.put((context, id(c)), (c, hit[1]))[1])  # the entry keeps c's id taken
     return out
 
 

@@ -58,14 +58,14 @@ def run_workers(settings: ServiceSettings, sock: socket.socket, workers: int, lo
     """Serve on ``sock`` with ``workers`` processes until SIGINT/SIGTERM."""
     from uvicorn.supervisors import Multiprocess
 
-    from .connections import server_config
+    from .connections import TAKING_TURNS, server_config
 
     metrics_dir = tempfile.mkdtemp(prefix="specmerge-metrics-")
     passed = {SETTINGS_ENV: settings_to_env(settings), LOG_LEVEL_ENV: log_level.upper(), PROMETHEUS_DIR_ENV: metrics_dir}
     saved = {name: os.environ.get(name) for name in passed}
     os.environ.update(passed)
     try:
-        config = server_config(f"{__name__}:worker_app", settings, factory=True, workers=workers)
+        config = server_config(f"{__name__}:worker_app", settings, factory=True, workers=workers, loop=TAKING_TURNS)
         Multiprocess(config, sockets=[sock]).run()
     finally:
         for name, value in saved.items():

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
+import socket
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -72,6 +75,66 @@ def test_two_workers_serve_and_metrics_count_every_workers_requests(workers_serv
     # whichever worker answers /metrics reports every request (+1 for the /metrics read before)
     for _ in range(6):
         assert healthz_count(httpx.get(f"{workers_server.url}/metrics").text) == before + sent
+
+
+def socket_owners(pids: set[int]) -> dict[int, int]:
+    """``{socket inode: pid}`` of the sockets the processes ``pids`` hold open."""
+    owners = {}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                owners[int(target[8:-1])] = pid
+    return owners
+
+
+def server_side_inodes(server_port: int) -> dict[int, int]:
+    """``{client port: inode of the server's end}`` of the loopback connections to ``server_port``."""
+    out = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port, remote_port = int(fields[1].split(":")[1], 16), int(fields[2].split(":")[1], 16)
+        if local_port == server_port and fields[3] == "01":  # 01: ESTABLISHED
+            out[remote_port] = int(fields[9])
+    return out
+
+
+def test_connections_opened_together_are_spread_over_the_workers(workers_server: Server) -> None:
+    """Keep-alive clients that connect at the same moment must not all land on one worker
+    (whose requests would then queue while the other idles): a worker that already holds
+    connections lets the others take the next one (``connections.TakingTurns``)."""
+    pids = two_workers(workers_server.process.pid)
+    host, port = workers_server.url.removeprefix("http://").split(":")
+
+    def served_by(clients: list[socket.socket]) -> Counter[int]:
+        for c in clients:  # one request each: the connection is served by whoever accepted it
+            c.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        for c in clients:
+            assert c.recv(65536).startswith(b"HTTP/1.1 200")
+        owners, inodes = socket_owners(pids), server_side_inodes(int(port))
+        held = Counter(owners[inodes[c.getsockname()[1]]] for c in clients)
+        for c in clients:
+            c.close()
+        return held
+
+    seen: set[int] = set()
+    for _ in range(200):  # both workers are up and serving (one connection at a time, either may take it)
+        seen |= set(served_by([socket.create_connection((host, int(port)))]))
+        if seen == pids:
+            break
+    assert seen == pids
+    burst = [socket.socket() for _ in range(6)]
+    for c in burst:  # connect all six within microseconds, as a pool of keep-alive clients does
+        c.setblocking(False)
+        c.connect_ex((host, int(port)))
+    for c in burst:
+        select.select([], [c], [], 10)
+        c.setblocking(True)
+    held = served_by(burst)
+    assert sorted(held.values()) in ([3, 3], [2, 4]), f"connections per worker: {dict(held)}"
 
 
 def test_a_killed_worker_is_replaced_and_writes_survive(tmp_path: Path) -> None:

@@ -40,6 +40,14 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Problem} for code in codes}
 
 
+async def authenticated(auth: Authenticator, token: str | None) -> Principal | None:
+    """``auth.authenticate(token)``: at once for an authenticator that answers from memory,
+    else on a thread (it may ask the apiserver)."""
+    if getattr(auth, "in_memory", False):
+        return auth.authenticate(token)
+    return await run_in_threadpool(auth.authenticate, token)
+
+
 def admit_with(auth: Authenticator) -> Admit:
     """The guard's ``admit``: authenticate an API request from its headers alone."""
 
@@ -48,7 +56,7 @@ def admit_with(auth: Authenticator) -> Admit:
             return None  # not the API, or a CORS preflight (browsers send it without credentials)
         header = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"authorization"), None)
         try:
-            principal = await run_in_threadpool(auth.authenticate, bearer(header))
+            principal = await authenticated(auth, bearer(header))
         except AuthUnavailable as exc:
             return Refusal(503, str(exc))
         if principal is None:
@@ -71,7 +79,7 @@ async def caller(request: Request, rt: Env) -> Principal:
     known = request.scope.get("state", {}).get(PRINCIPAL)
     if isinstance(known, Principal):
         return known
-    principal = await run_in_threadpool(rt.service.auth.authenticate, bearer(request.headers.get("authorization")))
+    principal = await authenticated(rt.service.auth, bearer(request.headers.get("authorization")))
     if principal is None:
         raise HTTPProblem(401, UNAUTHENTICATED, CHALLENGE)
     return principal
