@@ -5,7 +5,9 @@ and the access log.
   before anything reads the body; a refusal is answered at once and the body is never read.
 * Every response carries ``X-Request-Id`` (the caller's if it is a short token, else new).
 * A body over the limit gets 413: at once when ``Content-Length`` says so, else as soon as
-  the streamed body passes it (then the rest is read and dropped, see :func:`_drain`).
+  the streamed body passes it; either way the rest is read and dropped *before* the answer
+  (bounded, see :func:`_drain`: once a response is complete the server reads no more of
+  the request, and closing with unread input resets the connection under the 413).
 * A request that runs past the timeout gets 504.
 * An unhandled exception gets a generic 500 ``{"detail": ..., "requestId": ...}``; the log
   line has the exception type and stack frames but not its message, which may hold values.
@@ -90,18 +92,20 @@ async def _drain(receive: Receive, body_limit: int, seconds: float = 2.0) -> Non
 
 class _Limited:
     """``receive`` that raises :class:`BodyTooLarge` once the body passes ``limit`` bytes,
-    and remembers that it did (so the guard drains the rest, whoever answered the 413)."""
+    after reading and dropping the rest (so whoever answers the 413 answers a client that is
+    no longer sending)."""
 
     def __init__(self, receive: Receive, limit: int) -> None:
         self.receive, self.limit = receive, limit
-        self.received, self.over = 0, False
+        self.received = 0
 
     async def __call__(self) -> Message:
         message = await self.receive()
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             if self.received > self.limit:
-                self.over = True
+                if message.get("more_body", False):
+                    await _drain(self.receive, self.limit)
                 raise BodyTooLarge(self.limit)
         return message
 
@@ -153,10 +157,11 @@ class Guard:
             if refusal is not None:
                 await reply.problem(refusal.status, refusal.detail, refusal.headers)
             elif length.isdigit() and int(length) > self.body_limit:
+                await _drain(receive, self.body_limit)
                 await reply.problem(413, str(BodyTooLarge(self.body_limit)))
             else:
                 await asyncio.wait_for(self.app(scope, body, reply.send), self.timeout)
-        except BodyTooLarge as exc:
+        except BodyTooLarge as exc:  # the rest of the body was dropped by _Limited
             await reply.problem(413, str(exc))
         except asyncio.TimeoutError:
             log.warning("request %s timed out after %.1fs", rid, self.timeout)
@@ -165,8 +170,6 @@ class Guard:
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("request %s failed: %s\n%s", rid, type(exc).__name__, frames)
             await reply.problem(500, GENERIC_500)
-        if body.over:
-            await _drain(receive, self.body_limit)
         self._record(scope, reply.status, time.perf_counter() - start, rid)
 
     def _record(self, scope: Scope, status: int, elapsed: float, rid: str) -> None:
