@@ -42,6 +42,7 @@ import hmac
 import json
 import re
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -189,8 +190,8 @@ def _placeholders(value: Any) -> Any:
 
 
 def _drain(items: Iterable[Any]) -> None:
-    for _ in items:
-        pass
+    """Run a lazy walk for its effects (learning) without keeping what it yields."""
+    deque(items, maxlen=0)
 
 
 class Redactor:
