@@ -4,8 +4,12 @@ pytest_plugins = ["cluster.fixtures"]
 
 # Settings a developer's shell may export that would send tests (and the servers they start)
 # to a real channel server, offline, or to another token: the suite runs without them.
-for _name in ("SPECMERGE_CHANNEL_SERVER", "SPECMERGE_AIRGAPPED", "SPECMERGE_LICENSE_FILE", "SPECMERGE_TOKEN"):
+for _name in ("SPECMERGE_CHANNEL_SERVER", "SPECMERGE_AIRGAPPED", "SPECMERGE_LICENSE_FILE", "SPECMERGE_TOKEN",
+              "SPECMERGE_DAEMON_DIR", "SPECMERGE_DAEMON_IDLE"):
     os.environ.pop(_name, None)
+# The commands a test runs run in their own process: no resident daemon is used or started
+# (tests/cli/test_daemon.py turns it on, in a directory of its own).
+os.environ["SPECMERGE_DAEMON"] = "off"
 
 # Placeholders and ETags are keyed per installation (design.md §5). The suite uses one fixed
 # key (a 0600 file of its own), so golden files and subprocesses agree, and no developer's

@@ -257,9 +257,10 @@ def yaml_layer(name: str, source: str, text: str) -> Layer:
 
 def read_text(path: str | os.PathLike[str], source: str) -> str:
     """A file's text, refusing files over :data:`MAX_BYTES`: a regular file by its size before
-    reading it, anything else (``/dev/zero``, a pipe) by reading at most one byte more."""
+    reading it, anything else (``/dev/zero``, a pipe) by reading at most one byte more.
+    ``-`` is standard input, as in Helm's ``-f -``."""
     try:
-        with open(path, "rb") as f:
+        with (open(sys.stdin.fileno(), "rb", closefd=False) if os.fspath(path) == "-" else open(path, "rb")) as f:
             size = os.fstat(f.fileno()).st_size
             if size > MAX_BYTES:
                 raise LayerInputError(source, f"file is {size} bytes, over the {MAX_BYTES} byte limit")

@@ -1,0 +1,65 @@
+"""Starting, asking and stopping a daemon from outside it (the client and ``specmerge daemon``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import _socket
+
+from . import where, wire
+
+
+def spawn(wait: bool, timeout: float = 60.0) -> str:
+    """Start this environment's daemon in the background (a no-op when one runs: the newcomer
+    finds the lock taken and leaves); with ``wait``, until it answers. Returns its socket path."""
+    path = where.socket_path()
+    where.checked_dir(os.path.dirname(path), create=True)
+    # -P: no working directory on sys.path (the daemon runs commands for many directories)
+    child = subprocess.Popen([sys.executable, "-P", "-m", "specmerge.cli.daemon"], cwd="/", start_new_session=True,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             close_fds=True)
+    if wait:
+        deadline = time.monotonic() + timeout
+        while status(path) is None:
+            if child.poll() is not None and status(path) is None:
+                raise RuntimeError(f"the daemon exited with status {child.returncode} before it answered at {path}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the daemon did not answer at {path} within {timeout:.0f} s")
+            time.sleep(0.05)
+    return path
+
+
+def ask(path: str, op: bytes, timeout: float = 5.0) -> tuple[bytes, list[bytes]] | None:
+    """The daemon's answer to ``op`` (status or stop), or ``None`` when none answers at ``path``."""
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(path)
+        sock.sendall(wire.frame(op))
+        return wire.read_frame(sock.recv)
+    except (OSError, wire.WireError):
+        return None
+    finally:
+        sock.close()
+
+
+def status(path: str) -> dict[str, str] | None:
+    """A running daemon's pid, uptime, commands run, whether one runs now, idle limit and socket; ``None`` if none runs."""
+    answer = ask(path, wire.STATUS)
+    names = ("pid", "up", "commands", "running", "idle", "socket")
+    if answer is None or answer[0] != wire.STATUS or len(answer[1]) != len(names):
+        return None
+    return dict(zip(names, (f.decode("utf-8", "replace") for f in answer[1]), strict=True))
+
+
+def stop(path: str, timeout: float = 10.0) -> bool:
+    """Ask the daemon at ``path`` to exit and wait until its socket is gone; ``False`` if none ran."""
+    if ask(path, wire.STOP) is None:
+        return False
+    deadline = time.monotonic() + timeout
+    while os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return True

@@ -1,0 +1,98 @@
+"""Where a resident ``specmerge`` process listens, and which one a client may use.
+
+One daemon serves one *installation in one environment*: the same interpreter, the same
+specmerge package, the same version and the same environment variables (less the few a
+shell changes on its own, :data:`VOLATILE`). Those make its key, so a shell that exports
+another ``KUBECONFIG`` or ``PYTHONPATH`` gets a daemon of its own instead of a stale answer.
+
+The socket lives in a directory only this user can enter: ``$SPECMERGE_DAEMON_DIR``, else
+``$XDG_RUNTIME_DIR/specmerge``, else ``$TMPDIR/specmerge-<uid>``. A directory that another
+user owns, or that others may enter, is refused on both sides (a client would otherwise hand
+its environment and its terminal to whoever made it).
+
+This module is imported on every proxied command before anything else: it uses builtin
+modules only (no ``socket``, ``hashlib`` or ``dataclasses``), to keep the client's start-up small.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+
+from ...errors import InputError
+
+DIR_ENV = "SPECMERGE_DAEMON_DIR"
+MODE_ENV = "SPECMERGE_DAEMON"
+IDLE_ENV = "SPECMERGE_DAEMON_IDLE"
+#: Seconds without a command after which a daemon exits (``$SPECMERGE_DAEMON_IDLE``).
+IDLE_DEFAULT = 900.0
+#: Variables a shell sets per command or per directory: not part of the key, and given to
+#: each command as the client had them. ``SPECMERGE_DAEMON`` only steers the client.
+VOLATILE = frozenset({b"PWD", b"OLDPWD", b"SHLVL", b"_", MODE_ENV.encode()})
+#: Longest path a Unix socket address holds (Linux ``sun_path`` less its terminating NUL).
+MAX_SOCKET_PATH = 107
+
+
+class Unsafe(InputError):
+    """The daemon directory cannot be trusted or made (the message says why)."""
+
+
+def runtime_dir() -> str:
+    """The directory of this user's daemon sockets (not created here)."""
+    override = os.environ.get(DIR_ENV)
+    if override:
+        return override
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg:
+        return os.path.join(xdg, "specmerge")
+    return os.path.join(os.environ.get("TMPDIR") or "/tmp", f"specmerge-{os.getuid()}")
+
+
+def checked_dir(path: str, create: bool = False) -> str:
+    """``path`` if it is a directory of this user's that nobody else may enter (made so when
+    ``create``); else :class:`Unsafe`."""
+    if create:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise Unsafe(f"{path}: {exc.strerror}") from None
+    info = os.lstat(path)  # FileNotFoundError: no daemon directory yet
+    if (info.st_mode & 0o170000) != 0o040000:
+        raise Unsafe(f"{path} is not a directory")
+    if info.st_uid != os.getuid():
+        raise Unsafe(f"{path} belongs to uid {info.st_uid}, not to this user ({os.getuid()})")
+    if info.st_mode & 0o077:
+        raise Unsafe(f"{path} may be entered by others (mode {info.st_mode & 0o777:04o}); chmod 700 it")
+    return path
+
+
+def keyed_environment(environ: dict[bytes, bytes]) -> list[bytes]:
+    """The environment that makes a daemon's key: every ``NAME=value`` but :data:`VOLATILE`, sorted."""
+    return sorted(k + b"=" + v for k, v in environ.items() if k not in VOLATILE)
+
+
+def interpreter() -> bytes:
+    """A digest of what a daemon's interpreter must share with its clients: the executable,
+    specmerge's location and version, and the flags that change how code runs (``-O``, ``-X dev``, ``-W``...)."""
+    from ... import __file__ as package_init, __version__
+
+    flags = sys.flags
+    relevant = (flags.debug, flags.optimize, flags.dont_write_bytecode, flags.no_user_site, flags.no_site,
+                flags.ignore_environment, flags.verbose, flags.bytes_warning, flags.dev_mode, flags.utf8_mode,
+                flags.isolated, flags.int_max_str_digits)
+    parts = (sys.executable, os.path.dirname(package_init), __version__, repr(relevant),
+             repr(sys.warnoptions), repr(sorted(sys._xoptions.items())))
+    return _digest("\0".join(parts).encode("utf-8", "surrogateescape")).encode()
+
+
+def _digest(blob: bytes) -> str:
+    """64 bits of checksum: enough to tell keys apart (equality is checked again on every request)."""
+    return f"{zlib.crc32(blob):08x}{zlib.adler32(blob):08x}"
+
+
+def socket_path(environ: dict[bytes, bytes] | None = None) -> str:
+    """The socket of the daemon for this interpreter and ``environ`` (default: this process's)."""
+    env = os.environb if environ is None else environ
+    key = _digest(interpreter() + b"\0\0" + b"\0".join(keyed_environment(dict(env))))
+    return os.path.join(runtime_dir(), f"d-{key}.sock")

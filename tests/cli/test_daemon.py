@@ -1,0 +1,190 @@
+"""The resident ``specmerge`` (issue #12: a CLI as fast as ``helm template``).
+
+A daemon is an accelerator, never a second implementation: every command it runs must print
+the same bytes on stdout and stderr and exit with the same status as the same command run in
+its own process, with the client's stdin, working directory and umask. Each test runs real
+client processes against a real daemon over its Unix socket (tests/cli/daemonkit.py), and
+checks the daemon's own count of commands run, so a silent fallback to running in-process
+cannot pass for the daemon working."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from daemonkit import REPO, Daemons, daemons  # noqa: F401  (fixture)
+
+from specmerge.cli.daemon.client import proxied
+
+EXAMPLE = str(REPO / "examples" / "user-values.yaml")
+
+#: (argv, exit status): one of every proxied command and of every exit class.
+CASES = [
+    (["render"], 0),
+    (["render", "-f", EXAMPLE, "--set", "app.replicaCount=3", "--show-secrets"], 0),
+    (["render", "--set", "app.replicaCount=-4"], 1),  # a schema violation, attributed
+    (["render", "-f", "no-such-file.yaml"], 2),
+    (["render", "--help"], 0),
+    (["show", "values"], 0),
+    (["merge", "-f", EXAMPLE], 0),
+    (["explain", "app.replicaCount", "-f", EXAMPLE, "--set", "app.replicaCount=5"], 0),
+    (["explain", "--all", "-f", EXAMPLE], 0),
+    (["validate", "-f", EXAMPLE, "--set", "app.replicaCount=x"], 1),
+    (["diff", "-f", EXAMPLE, "--", "-f", EXAMPLE, "--set", "app.replicaCount=7"], 0),
+    (["render", "--no-such-flag"], 2),
+]
+
+
+def test_a_command_run_by_the_daemon_prints_and_exits_as_in_its_own_process(daemons: Daemons) -> None:
+    daemons.start()
+    for argv, status in CASES:
+        alone = daemons.cli(*argv, mode="off")
+        before = daemons.commands()
+        served = daemons.cli(*argv)
+        assert daemons.commands() == before + 1, f"{argv}: the daemon did not run it"
+        assert (served.returncode, alone.returncode) == (status, status), (argv, served.stderr, alone.stderr)
+        assert served.stdout == alone.stdout, argv
+        assert served.stderr == alone.stderr, argv
+
+
+def test_the_client_s_stdin_directory_and_umask_are_the_command_s(daemons: Daemons, tmp_path: Path) -> None:
+    daemons.start()
+    (tmp_path / "mine.yaml").write_text("app:\n  replicaCount: 4\n")
+    overlay = "app:\n  replicaCount: 6\n"
+    served = daemons.cli("render", "-f", "mine.yaml", "-f", "-", "--output-dir", "out", stdin=overlay, cwd=tmp_path,
+                         extra={})
+    alone = daemons.cli("render", "-f", "mine.yaml", "-f", "-", "--output-dir", "alone", stdin=overlay, cwd=tmp_path,
+                        mode="off")
+    assert (served.returncode, alone.returncode) == (0, 0), served.stderr
+    written = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.yaml"))
+    assert written and written == sorted(p.relative_to(tmp_path / "alone") for p in (tmp_path / "alone").rglob("*.yaml"))
+    deployment = next(p for p in (tmp_path / "out").rglob("*.yaml") if "replicas: 6" in p.read_text())
+    assert deployment.read_text() == (tmp_path / "alone" / deployment.relative_to(tmp_path / "out")).read_text()
+    umask = subprocess.run(["sh", "-c", f"umask 077 && exec {sys.executable} -m specmerge.cli render --output-dir tight"],
+                           cwd=tmp_path, env={**daemons.env, "SPECMERGE_DAEMON": "on"}, capture_output=True, check=False)
+    assert umask.returncode == 0, umask.stderr
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "tight").rglob("*.yaml")}
+    assert modes == {0o600}
+    assert daemons.commands() == 2
+
+
+def test_another_environment_gets_another_daemon_not_this_one(daemons: Daemons) -> None:
+    daemons.start()
+    before, sockets = daemons.commands(), daemons.sockets()
+    # CI set: this client may not start a daemon of its own either; so it runs the command itself
+    done = daemons.cli("render", "--set", "app.replicaCount=2", mode="auto", extra={"CI": "true", "OTHER": "1"})
+    assert done.returncode == 0 and "replicas: 2" in done.stdout
+    assert daemons.commands() == before and daemons.sockets() == sockets
+
+
+def test_a_busy_daemon_sends_the_next_command_back_to_run_in_its_own_process(daemons: Daemons) -> None:
+    daemons.start()
+    first = daemons.holding()  # holds the daemon: its command reads a stdin that stays open until we close it
+    try:
+        _wait_until(lambda: daemons.commands() == 0 and _daemon_busy(daemons))
+        second = daemons.cli("render", "--set", "app.replicaCount=8")
+        assert second.returncode == 0 and "replicas: 8" in second.stdout
+        out, err = first.communicate(b"app:\n  replicaCount: 9\n", timeout=60)
+    finally:
+        first.kill()
+    assert first.returncode == 0 and b"replicas: 9" in out, err
+    assert daemons.commands() == 1  # only the first: the second ran in its own process
+
+
+def test_a_client_that_goes_away_interrupts_its_command(daemons: Daemons) -> None:
+    daemons.start()
+    stuck = daemons.holding(stdout=subprocess.DEVNULL)
+    try:
+        _wait_until(lambda: _daemon_busy(daemons))
+        stuck.send_signal(signal.SIGKILL)
+        stuck.wait(timeout=10)
+        # the daemon would wait on that stdin forever; the hang-up interrupted it instead
+        _wait_until(lambda: not _daemon_busy(daemons))
+    finally:
+        stuck.kill()
+        stuck.stdin.close()
+    done = daemons.cli("render", "--set", "app.replicaCount=2")
+    assert done.returncode == 0 and "replicas: 2" in done.stdout
+    assert daemons.commands() == 2
+
+
+def test_the_daemon_steps_aside_when_its_code_changes(daemons: Daemons, tmp_path: Path) -> None:
+    extra = tmp_path / "site"  # a directory on the daemon's sys.path: installing into it is a code change
+    extra.mkdir()
+    daemons.env["PYTHONPATH"] = os.pathsep.join([daemons.env["PYTHONPATH"], str(extra)])
+    daemons.start()
+    assert daemons.cli("render").returncode == 0 and daemons.commands() == 1
+    (extra / "newly_installed.py").write_text("")
+    done = daemons.cli("render", "--set", "app.replicaCount=2")
+    assert done.returncode == 0 and "replicas: 2" in done.stdout  # declined: run by the client itself
+    assert daemons.wait_gone(), "the daemon kept running old code"
+    assert daemons.sockets() == []
+
+
+def test_an_idle_daemon_exits_and_removes_its_socket(daemons: Daemons) -> None:
+    daemons.env["SPECMERGE_DAEMON_IDLE"] = "1"
+    daemons.start()
+    assert daemons.sockets()
+    assert daemons.wait_gone()
+    assert daemons.sockets() == [] and daemons.status() == {}
+
+
+def test_the_first_command_starts_a_daemon_for_the_next_unless_in_ci(daemons: Daemons) -> None:
+    ci = daemons.cli("render", mode="auto", extra={"CI": "true"})
+    assert ci.returncode == 0 and daemons.pids() == []
+    first = daemons.cli("render", mode="auto")
+    assert first.returncode == 0
+    _wait_until(lambda: daemons.status() != {})
+    nxt = daemons.cli("render", mode="auto")
+    assert nxt.stdout == first.stdout and daemons.commands() == 1
+
+
+def test_a_directory_others_may_enter_is_not_used(daemons: Daemons) -> None:
+    os.chmod(daemons.root, 0o755)
+    started = daemons.cli("daemon", "start")
+    assert started.returncode == 2
+    assert f"{daemons.root} may be entered by others (mode 0755)" in started.stderr
+    done = daemons.cli("render")
+    assert done.returncode == 0 and daemons.pids() == [] and daemons.sockets() == []
+
+
+def test_stop_and_status_say_what_runs(daemons: Daemons) -> None:
+    assert daemons.cli("daemon", "status").returncode == 1
+    info = daemons.start()
+    assert info["pid"].isdigit()
+    stopped = daemons.cli("daemon", "stop")
+    assert stopped.stdout.strip() == "specmerge daemon: stopped"
+    assert daemons.wait_gone() and daemons.sockets() == []
+    assert daemons.cli("daemon", "stop").stdout.strip() == "specmerge daemon: not running"
+
+
+def test_a_bad_mode_is_a_usage_error(daemons: Daemons) -> None:
+    done = daemons.cli("render", mode="sometimes")
+    assert done.returncode == 2
+    assert done.stderr == "error: $SPECMERGE_DAEMON='sometimes': expected auto, on or off\n"
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["render"], True), (["diff", "-f", "a"], True), (["diff", "--live", "ns/x"], False),
+    (["diff", "--live=ns/x"], False), (["serve"], False), (["operator"], False), (["daemon", "start"], False),
+])
+def test_only_read_only_commands_go_to_a_daemon(argv: list[str], expected: bool) -> None:
+    assert proxied(argv[0], argv) is expected
+
+
+def _daemon_busy(daemons: Daemons) -> bool:
+    return daemons.status().get("running") == "True"
+
+
+def _wait_until(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.1)
