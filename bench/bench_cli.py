@@ -29,6 +29,7 @@ import compileall
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -43,20 +44,22 @@ from parity import find_helm  # noqa: E402
 
 SPECMERGE = [sys.executable, "-m", "specmerge.cli"]
 #: The environment of every timed run: this tree's specmerge, not an installed one.
-THIS_TREE = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+#: One process per command (``SPECMERGE_DAEMON=off``): the daemon rows are measured on their own.
+THIS_TREE = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+             "SPECMERGE_DAEMON": "off"}
 
 
 #: CPU seconds (user + system) of every finished child, for :func:`cpu_of` pairs.
 CPU: list[tuple[list[str], float]] = []
 
 
-def wall(cmd: list[str]) -> float:
+def wall(cmd: list[str], env: dict[str, str] | None = None) -> float:
     """Wall seconds of one run of ``cmd`` (its CPU seconds go to :data:`CPU`), from a neutral
     directory (``python -m`` puts the working directory first on the path) with this tree on the path."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, timeout=300, check=False, cwd=tempfile.gettempdir(),
-                          env=THIS_TREE)
+                          env=env or THIS_TREE)
     elapsed = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -70,22 +73,22 @@ def cpu_of(cmd: list[str]) -> float:
     return statistics.median(c for ran, c in CPU if ran == cmd)
 
 
-def row(ours: list[str], theirs: list[str], pairs: int) -> tuple[str, float]:
+def row(ours: list[str], theirs: list[str], pairs: int, env: dict[str, str] | None = None) -> tuple[str, float]:
     """``ours / theirs = ratio`` of :func:`paired` wall times and both CPU times; theirs (s)."""
-    o, t, r = paired(ours, theirs, pairs)
+    o, t, r = paired(ours, theirs, pairs, env)
     return (f"{o * 1000:.0f} ms / {t * 1000:.0f} ms = **{r:.2f}x** (CPU {cpu_of(ours) * 1000:.0f} ms / "
             f"{cpu_of(theirs) * 1000:.0f} ms)", t)
 
 
-def paired(ours: list[str], theirs: list[str], pairs: int) -> tuple[float, float, float]:
-    """Median ours (s), median theirs (s), median of per-pair ratios ours/theirs."""
+def paired(ours: list[str], theirs: list[str], pairs: int, env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Median ours (s), median theirs (s), median of per-pair ratios ours/theirs (``env``: ours')."""
     o, t, r = [], [], []
-    wall(ours), wall(theirs)  # warm the page cache
+    wall(ours, env), wall(theirs)  # warm the page cache
     for i in range(pairs):
         if i % 2:
-            b, a = wall(theirs), wall(ours)
+            b, a = wall(theirs), wall(ours, env)
         else:
-            a, b = wall(ours), wall(theirs)
+            a, b = wall(ours, env), wall(theirs)
         o.append(a), t.append(b), r.append(a / b)
     return statistics.median(o), statistics.median(t), statistics.median(r)
 
@@ -162,26 +165,58 @@ def big_chart(root: Path) -> Path:
 
 
 NOTES = """\
-Floors outside specmerge: the interpreter with this machine's `site` (its `.pth` files: an editable
-install's finder, `certifi`, `_distutils_hack`) is the `python -c pass` row, and loading Helm's Go
-library (`helm_python._native`: an 85 MB shared object and the Go runtime's start, on import) is the
-"Helm's library" figure; `helm template` pays neither. Typer is imported by every command (the options
-are declared with it; the command tree is built for the invoked command only, and its per-option
-pydantic adapters are not built for plain values: specmerge.cli.coerce), and httpx and PyYAML are
-imported only when a channel is fetched or the render guard compares a reference render.
+**Two ways to run.** The "user install" rows are what a new user gets: a virtualenv of its own,
+`pip install .` (a wheel, not editable), its `specmerge` script; with this user's daemon running
+(`specmerge daemon start`, or the first command in a shell outside CI starts it) every row runs a
+small client that hands the command to the resident process, which keeps the interpreter, Typer,
+ruamel.yaml, jsonschema-rs and Helm's Go library loaded (README "A resident daemon"). The "daemon's
+own count" row proves the daemon ran them (a client falls back to running alone silently). The "no
+daemon" rows run every command in its own process.
 
-**<= 1.5x (and so <= 1.0x on the 48-template chart) is out of reach in a one-process-per-invocation
-design.** The "floor" row is what a
-`specmerge render` pays before any of its own code or Typer runs; with the Go render itself (which
-`helm template` also does) it leaves a few milliseconds under 1.5x for everything else, while
-importing Typer alone (~35-50 ms here, mostly the vendored click, `inspect`, `subprocess`, `uuid` and
-`datetime` that it imports) and ruamel.yaml + jsonschema_rs (~20 ms) already exceed it. What is left of
-specmerge's own time is its imports (~30 ms: dataclasses, regexes, the core, render and pipeline
-packages) and the run (chart load with one archive save for the schema-less copy and the subchart
-schemas, the embedded channel release read alone, merge, attributed validation, the masking walk,
-Helm's render). Getting near `helm template` needs a process that is already running (the CLI as a
-client of `specmerge serve`, whose in-process `plan()` is the last row) or a compiled front end.
+The "this tree" rows run `python -m specmerge.cli` with this machine's interpreter, whose `site`
+pays this sandbox's `.pth` hooks (an editable install's finder, `certifi`, `_distutils_hack`): about
+35 ms more than the virtualenv's `python -c pass`; they are kept to compare with earlier runs.
+
+**Without a daemon, <= 1.5x is out of reach.** The "floor" row is what a one-process Python render
+pays before any of its own code or Typer runs: the interpreter and loading Helm's Go library
+(`helm_python._native`: an 85 MB shared object and the Go runtime's start, on import), which
+`helm template` pays neither of. Importing Typer (~35-50 ms: the vendored click, `inspect`,
+`subprocess`, `uuid`) and ruamel.yaml + jsonschema_rs (~20 ms) alone exceed what 1.5x leaves.
 """
+
+
+def user_rows(helm_cmds: dict[str, list[str]], args: dict[str, list[str]], pairs: int) -> list[tuple[str, str]]:
+    """The whole-process rows of a user's install (:mod:`user_install`), with its daemon running
+    and without one; ``helm_cmds``/``args``: the bundled, masked and 48-template workloads."""
+    from user_install import user_install
+
+    bin_dir = user_install()
+    script = [str(bin_dir / "specmerge")]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the installed specmerge, not this tree
+    env.update(SPECMERGE_DAEMON_DIR=tempfile.mkdtemp(prefix="smb-"), SPECMERGE_DAEMON="on")
+    off = {**env, "SPECMERGE_DAEMON": "off"}
+    floor = statistics.median(wall([str(bin_dir / "python"), "-c", "pass"], env) for _ in range(pairs))
+    rows = [("user install (virtualenv, `pip install .`, its `specmerge` script): `python -c pass` there",
+             f"{floor * 1000:.0f} ms")]
+    subprocess.run([*script, "daemon", "start"], env=env, check=True, capture_output=True)
+    try:
+        for name, label in (("bundled", "bundled chart"), ("masked", "bundled chart, secrets masked"),
+                            ("big", "48-template chart with 3 subcharts")):
+            text, _ = row([*script, *args[name]], helm_cmds[name], pairs, env)
+            rows.append((f"user install, **daemon running**: {label}: `specmerge render` / `helm template`", text))
+        served = subprocess.run([*script, "daemon", "status"], env=env, check=True, capture_output=True, text=True)
+        count = re.search(r"(\d+) commands run", served.stdout)
+        rows.append(("user install: commands the daemon itself ran, of the daemon rows' specmerge runs",
+                     f"{count[1] if count else '?'} of {3 * (pairs + 1)}"))
+    finally:
+        subprocess.run([*script, "daemon", "stop"], env=env, check=False, capture_output=True)
+    for name, label in (("bundled", "bundled chart"), ("big", "48-template chart with 3 subcharts")):
+        text, _ = row([*script, *args[name]], helm_cmds[name], pairs, off)
+        rows.append((f"user install, no daemon (`SPECMERGE_DAEMON=off`): {label}: `specmerge render` / `helm template`",
+                     text))
+    version = statistics.median(wall([*script, "--version"], off) for _ in range(pairs))
+    rows.append(("user install: `specmerge --version`", f"**{version * 1000:.0f} ms**"))
+    return rows
 
 
 def main() -> None:
@@ -189,6 +224,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=11)
     parser.add_argument("--helm")
     parser.add_argument("--write", type=Path)
+    parser.add_argument("--no-user-install", action="store_true",
+                        help="skip the rows of a user's install (a virtualenv with this tree pip-installed)")
     parser.add_argument("--baseline", type=Path,
                         help="an export of an earlier commit (git archive REV | tar -x -C DIR): paired with this tree")
     opts = parser.parse_args()
@@ -207,14 +244,22 @@ def main() -> None:
         channel.write_text(json.dumps(spec.values))
         helm_bundled_cmd = [helm, "template", "specmerge", str(REPO / "charts" / "platform"), "-f", str(channel), *flags]
         text, helm_bundled = row(SPECMERGE + ["render", "--show-secrets", *flags], helm_bundled_cmd, opts.pairs)
-        rows.append(("bundled chart: `specmerge render` / `helm template` (median of per-pair ratios)", text))
+        rows.append(("this tree, no daemon (`python -m specmerge.cli`, this machine's interpreter): bundled chart: "
+                     "`specmerge render` / `helm template` (median of per-pair ratios)", text))
         text, _ = row(SPECMERGE + ["render", *flags], helm_bundled_cmd, opts.pairs)
-        rows.append(("bundled chart, secrets masked (`specmerge render` without `--show-secrets`) / `helm template`",
+        rows.append(("this tree, no daemon: bundled chart, secrets masked (`specmerge render` without `--show-secrets`) / "
+                     "`helm template`",
                      text))
         big = big_chart(Path(tmp))
-        text, _ = row(SPECMERGE + ["render", "--chart", str(big), "--show-secrets", "--set", "components.comp1.replicas=3"],
-                      [helm, "template", "specmerge", str(big), "--set", "components.comp1.replicas=3"], opts.pairs)
-        rows.append(("48-template chart with 3 subcharts (and schemas): `specmerge render` / `helm template`", text))
+        big_args = ["render", "--chart", str(big), "--show-secrets", "--set", "components.comp1.replicas=3"]
+        helm_big_cmd = [helm, "template", "specmerge", str(big), "--set", "components.comp1.replicas=3"]
+        text, _ = row(SPECMERGE + big_args, helm_big_cmd, opts.pairs)
+        rows.append(("this tree, no daemon: 48-template chart with 3 subcharts (and schemas): `specmerge render` / "
+                     "`helm template`", text))
+        if not opts.no_user_install:
+            rows[:0] = user_rows({"bundled": helm_bundled_cmd, "masked": helm_bundled_cmd, "big": helm_big_cmd},
+                                 {"bundled": ["render", "--show-secrets", *flags], "masked": ["render", *flags],
+                                  "big": big_args}, opts.pairs)
 
     if opts.baseline:
         compileall.compile_dir(str(opts.baseline / "specmerge"), quiet=1)
