@@ -114,6 +114,33 @@ def test_a_client_that_goes_away_interrupts_its_command(daemons: Daemons) -> Non
     assert daemons.commands() == 2
 
 
+def test_a_daemon_that_dies_mid_command_is_reported_not_run_twice(daemons: Daemons) -> None:
+    info = daemons.start()
+    held = daemons.holding()
+    try:
+        _wait_until(lambda: _daemon_busy(daemons))
+        os.kill(int(info["pid"]), signal.SIGKILL)
+        out, err = held.communicate(timeout=30)
+    finally:
+        held.kill()
+    assert held.returncode == 2 and out == b""
+    assert err.decode() == ("error: the specmerge daemon stopped while running this command; run it again "
+                            "(or with SPECMERGE_DAEMON=off)\n")
+
+
+def test_sigterm_lets_the_running_command_finish_then_the_daemon_exits(daemons: Daemons) -> None:
+    info = daemons.start()
+    held = daemons.holding()
+    try:
+        _wait_until(lambda: _daemon_busy(daemons))
+        os.kill(int(info["pid"]), signal.SIGTERM)
+        out, err = held.communicate(b"app:\n  replicaCount: 5\n", timeout=60)
+    finally:
+        held.kill()
+    assert held.returncode == 0 and b"replicas: 5" in out, err
+    assert daemons.wait_gone() and daemons.sockets() == []
+
+
 def test_the_daemon_steps_aside_when_its_code_changes(daemons: Daemons, tmp_path: Path) -> None:
     extra = tmp_path / "site"  # a directory on the daemon's sys.path: installing into it is a code change
     extra.mkdir()
