@@ -9,6 +9,8 @@ on, off). These commands manage it explicitly. Exit codes: 0 ok; 1 ``status``: n
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from .daemon import spawn, where
@@ -74,8 +76,13 @@ def run_command() -> None:
     """Serve in the foreground (for a supervisor, or to watch it); exits when idle or stopped."""
     from .daemon.server import main
 
+    path = _path()
     try:
-        status = main()
+        where.checked_dir(os.path.dirname(path), create=True)
+        lock = where.take_lock(path + ".lock")
+        if lock is None:
+            raise CliError(f"daemon: one already serves {path}")
+        status = main(path, lock)
     except (OSError, where.Unsafe) as exc:
         raise CliError(f"daemon: {exc}") from None
     raise typer.Exit(status)

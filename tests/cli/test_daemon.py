@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import pytest
 from daemonkit import REPO, Daemons, daemons  # noqa: F401  (fixture)
 
 from specmerge.cli.daemon.client import proxied
+from specmerge.cli.daemon.where import MAX_DAEMONS
 
 EXAMPLE = str(REPO / "examples" / "user-values.yaml")
 
@@ -170,6 +172,25 @@ def test_the_first_command_starts_a_daemon_for_the_next_unless_in_ci(daemons: Da
     _wait_until(lambda: daemons.status() != {})
     nxt = daemons.cli("render", mode="auto")
     assert nxt.stdout == first.stdout and daemons.commands() == 1
+
+
+def test_no_daemon_is_started_unasked_while_the_most_allowed_run(daemons: Daemons) -> None:
+    """Each environment gets its own daemon; a shell whose variables change on every command
+    (a build tool's) must not leave one behind each time."""
+    others = []
+    for i in range(MAX_DAEMONS):  # sockets that answer, as other environments' daemons do
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(daemons.root / f"d-other{i}.sock"))
+        listener.listen(8)
+        others.append(listener)
+    try:
+        done = daemons.cli("render", mode="auto")
+        assert done.returncode == 0 and "kind: Deployment" in done.stdout
+        assert daemons.pids() == []  # a start would have been a child process by the time the client exits
+        assert daemons.cli("daemon", "start").returncode == 0  # asked for: started
+    finally:
+        for listener in others:
+            listener.close()
 
 
 def test_a_directory_others_may_enter_is_not_used(daemons: Daemons) -> None:

@@ -1,5 +1,27 @@
-"""``python -m specmerge.cli.daemon``: the resident process (started by :mod:`.spawn`)."""
+"""``python -m specmerge.cli.daemon``: the resident process (started by :mod:`.spawn`).
 
-from .server import main
+The key's lock is taken before the server and everything it loads are imported, so the losers
+of a start race (parallel first commands) leave at once."""
 
-raise SystemExit(main())
+import os
+import sys
+
+from . import where
+
+
+def _serve() -> int:
+    path = where.socket_path()
+    try:
+        where.checked_dir(os.path.dirname(path), create=True)
+    except where.Unsafe as exc:
+        print(f"error: daemon: {exc}", file=sys.stderr)
+        return 2
+    lock = where.take_lock(path + ".lock")
+    if lock is None:
+        return 0  # another daemon serves this key
+    from .server import main
+
+    return main(path, lock)
+
+
+raise SystemExit(_serve())

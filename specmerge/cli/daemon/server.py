@@ -19,7 +19,6 @@ handler only does so while that very command is running.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import queue
 import signal
@@ -66,10 +65,8 @@ class Daemon:
 
     # --- the main thread ----------------------------------------------------------------
 
-    def serve(self) -> int:
-        lock = _take_lock(self.path + ".lock")
-        if lock is None:
-            return 0  # another daemon serves this key
+    def serve(self, lock: int) -> int:
+        """Serve until idle or stopped (``lock``: this key's held lock, :func:`~.where.take_lock`)."""
         listener = _listen(self.path)
         home = (os.dup(0), os.dup(1), os.dup(2))
         os.chdir("/")
@@ -86,8 +83,19 @@ class Daemon:
             return 1
         finally:
             _unlisten(listener, self.path)
+            self._decline_queued()
             os.close(lock)
         return 0
+
+    def _decline_queued(self) -> None:
+        """Jobs taken in while the daemon decided to stop: their clients run them themselves."""
+        while True:
+            try:
+                job = self.jobs.get_nowait()
+            except queue.Empty:
+                return
+            _decline(job, "the daemon is stopping")
+            _close(job)
 
     def _warm(self) -> None:
         """Load every proxied command (and with ``render``, Helm's library) before the first client."""
@@ -253,16 +261,6 @@ def _peer_uid(conn: socket.socket) -> int:
     return int(uid)
 
 
-def _take_lock(path: str) -> int | None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
-
-
 def _listen(path: str) -> socket.socket:
     if len(os.fsencode(path)) > where.MAX_SOCKET_PATH:
         raise where.Unsafe(f"socket path {path} is longer than {where.MAX_SOCKET_PATH} bytes; "
@@ -285,9 +283,7 @@ def _unlisten(listener: socket.socket, path: str) -> None:
     listener.close()
 
 
-def main() -> int:
-    """``python -m specmerge.cli.daemon``: serve this environment's socket until idle."""
-    path = where.socket_path()
-    where.checked_dir(os.path.dirname(path), create=True)
+def main(path: str, lock: int) -> int:
+    """Serve this environment's socket ``path`` until idle (``lock``: its held lock)."""
     idle = float(os.environ.get(where.IDLE_ENV) or where.IDLE_DEFAULT)
-    return Daemon(path, idle).serve()
+    return Daemon(path, idle).serve(lock)

@@ -14,9 +14,12 @@ from . import where, wire
 
 def spawn(wait: bool, timeout: float = 60.0) -> str:
     """Start this environment's daemon in the background (a no-op when one runs: the newcomer
-    finds the lock taken and leaves); with ``wait``, until it answers. Returns its socket path."""
+    finds the lock taken and leaves); with ``wait``, until it answers. Returns its socket path.
+    Unasked (``wait`` false), none is started while :data:`~.where.MAX_DAEMONS` others run."""
     path = where.socket_path()
     where.checked_dir(os.path.dirname(path), create=True)
+    if not wait and len(running(os.path.dirname(path))) >= where.MAX_DAEMONS:
+        return path
     # -P: no working directory on sys.path (the daemon runs commands for many directories)
     child = subprocess.Popen([sys.executable, "-P", "-m", "specmerge.cli.daemon"], cwd="/", start_new_session=True,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -30,6 +33,22 @@ def spawn(wait: bool, timeout: float = 60.0) -> str:
                 raise RuntimeError(f"the daemon did not answer at {path} within {timeout:.0f} s")
             time.sleep(0.05)
     return path
+
+
+def running(directory: str) -> list[str]:
+    """The sockets in ``directory`` a daemon answers on (a dead daemon's socket file may linger)."""
+    found = []
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".sock"):
+            sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+            try:
+                sock.connect(os.path.join(directory, name))
+            except OSError:
+                continue
+            finally:
+                sock.close()
+            found.append(os.path.join(directory, name))
+    return found
 
 
 def ask(path: str, op: bytes, timeout: float = 5.0) -> tuple[bytes, list[bytes]] | None:

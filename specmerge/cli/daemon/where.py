@@ -30,6 +30,8 @@ IDLE_DEFAULT = 900.0
 #: Variables a shell sets per command or per directory: not part of the key, and given to
 #: each command as the client had them. ``SPECMERGE_DAEMON`` only steers the client.
 VOLATILE = frozenset({b"PWD", b"OLDPWD", b"SHLVL", b"_", MODE_ENV.encode()})
+#: At most this many daemons (environments) per user: a client starts no more (README).
+MAX_DAEMONS = 4
 #: Longest path a Unix socket address holds (Linux ``sun_path`` less its terminating NUL).
 MAX_SOCKET_PATH = 107
 
@@ -96,3 +98,17 @@ def socket_path(environ: dict[bytes, bytes] | None = None) -> str:
     env = os.environb if environ is None else environ
     key = _digest(interpreter() + b"\0\0" + b"\0".join(keyed_environment(dict(env))))
     return os.path.join(runtime_dir(), f"d-{key}.sock")
+
+
+def take_lock(path: str) -> int | None:
+    """The held ``flock`` of ``path`` (an fd; held until the process exits), or ``None`` when
+    another process holds it: one daemon per key, decided before it loads anything."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
