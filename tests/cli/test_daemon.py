@@ -40,6 +40,7 @@ CASES = [
     (["validate", "-f", EXAMPLE, "--set", "app.replicaCount=x"], 1),
     (["diff", "-f", EXAMPLE, "--", "-f", EXAMPLE, "--set", "app.replicaCount=7"], 0),
     (["render", "--no-such-flag"], 2),
+    (["render"], 0),  # again, after all of the above: nothing of an earlier command leaks into a later one
 ]
 
 
