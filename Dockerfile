@@ -17,6 +17,9 @@ COPY --from=build /src/constraints.txt /dist/constraints.txt
 RUN pip install --no-cache-dir -c /dist/constraints.txt /dist/specmerge-*.whl && rm -rf /dist \
     && useradd --uid 10001 --no-create-home specmerge
 ENV SPECMERGE_CACHE=/tmp/specmerge-cache
+# A command run in the container (kubectl exec ... specmerge render) runs alone: no resident
+# daemon left behind in a pod (README "A resident daemon").
+ENV SPECMERGE_DAEMON=off
 USER 10001
 EXPOSE 8080
 ENTRYPOINT ["specmerge"]
