@@ -19,8 +19,10 @@ ROOT_ENV = "SPECMERGE_ROOT"
 
 
 def repo_root() -> Path:
-    """The directory holding ``charts/``, ``channels/`` and ``schemas/``."""
-    return _resolved(os.environ.get(ROOT_ENV) or None)
+    """The directory holding ``charts/``, ``channels/`` and ``schemas/`` (a relative
+    ``SPECMERGE_ROOT`` is relative to the working directory of this call)."""
+    override = os.environ.get(ROOT_ENV) or None
+    return _resolved(os.path.abspath(override) if override else None)
 
 
 @functools.lru_cache(maxsize=8)

@@ -3,8 +3,8 @@
 ``render``, ``show``, ``merge``, ``explain``, ``validate`` and ``diff`` (not ``--live``) hand
 themselves to a running daemon and fall back to running in their own process; by default
 the first of them starts one in the background, except in CI (``$SPECMERGE_DAEMON``: auto,
-on, off). These commands manage it explicitly. Exit codes: 0 ok; 1 ``status``: none runs;
-2 it cannot be started (the message says why).
+on, off). These commands manage it explicitly. Exit codes: 0 ok; 1 ``status``: none runs,
+``stop``: one still runs its command after 10 s; 2 it cannot be started (the message says why).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ daemon_app = typer.Typer(help="The resident process that runs render, merge, exp
 
 def _path() -> str:
     try:
-        return where.socket_path()
+        return where.checked_socket(where.socket_path())
     except OSError as exc:
         raise CliError(f"daemon: {exc}") from None
 
@@ -67,7 +67,12 @@ def status_command() -> None:
 def stop_command() -> None:
     """Stop this environment's daemon (the command it runs, if any, finishes first)."""
     path = _path()
-    typer.echo("specmerge daemon: stopped" if spawn.stop(path) else "specmerge daemon: not running")
+    outcome = spawn.stop(path)
+    if outcome == "still running":
+        typer.echo(f"specmerge daemon: asked to stop; still running a command (socket {path}), it exits when "
+                   "that ends")
+        raise typer.Exit(EXIT_FINDINGS)
+    typer.echo(f"specmerge daemon: {outcome}")
 
 
 @daemon_app.command("run")

@@ -28,17 +28,18 @@ class Daemons:
 
     root: Path
     env: dict[str, str] = field(default_factory=dict)
+    cwd: Path = REPO  # `python -m` imports specmerge from here first
 
     def cli(self, *args: str, mode: str = "on", stdin: str | None = None, cwd: Path | None = None,
             extra: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         env = {**self.env, "SPECMERGE_DAEMON": mode, **(extra or {})}
         return subprocess.run([sys.executable, "-m", "specmerge.cli", *args], input=stdin, capture_output=True,
-                              text=True, env=env, cwd=cwd or REPO, timeout=timeout, check=False)
+                              text=True, env=env, cwd=cwd or self.cwd, timeout=timeout, check=False)
 
-    def holding(self, stdout: int = subprocess.PIPE) -> subprocess.Popen[bytes]:
+    def holding(self, stdout: int = subprocess.PIPE, mode: str = "on") -> subprocess.Popen[bytes]:
         """A ``render -f -`` client whose command waits on its stdin until the test writes and closes it."""
         return subprocess.Popen([sys.executable, "-m", "specmerge.cli", "render", "-f", "-"], stdin=subprocess.PIPE,
-                                stdout=stdout, stderr=stdout, env={**self.env, "SPECMERGE_DAEMON": "on"}, cwd=REPO)
+                                stdout=stdout, stderr=stdout, env={**self.env, "SPECMERGE_DAEMON": mode}, cwd=REPO)
 
     def start(self) -> dict[str, str]:
         done = self.cli("daemon", "start")

@@ -9,7 +9,9 @@ cannot pass for the daemon working."""
 
 from __future__ import annotations
 
+import array
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 from daemonkit import REPO, Daemons, daemons  # noqa: F401  (fixture)
 
+from specmerge.cli.daemon import wire
 from specmerge.cli.daemon.client import proxied
 from specmerge.cli.daemon.where import MAX_DAEMONS
 
@@ -60,8 +63,7 @@ def test_the_client_s_stdin_directory_and_umask_are_the_command_s(daemons: Daemo
     daemons.start()
     (tmp_path / "mine.yaml").write_text("app:\n  replicaCount: 4\n")
     overlay = "app:\n  replicaCount: 6\n"
-    served = daemons.cli("render", "-f", "mine.yaml", "-f", "-", "--output-dir", "out", stdin=overlay, cwd=tmp_path,
-                         extra={})
+    served = daemons.cli("render", "-f", "mine.yaml", "-f", "-", "--output-dir", "out", stdin=overlay, cwd=tmp_path)
     alone = daemons.cli("render", "-f", "mine.yaml", "-f", "-", "--output-dir", "alone", stdin=overlay, cwd=tmp_path,
                         mode="off")
     assert (served.returncode, alone.returncode) == (0, 0), served.stderr
@@ -77,13 +79,65 @@ def test_the_client_s_stdin_directory_and_umask_are_the_command_s(daemons: Daemo
     assert daemons.commands() == 2
 
 
+def test_a_chart_rewritten_with_its_old_size_and_mtime_is_read_again(daemons: Daemons, tmp_path: Path) -> None:
+    """What ``cp -p`` onto an existing file does: only the change time tells."""
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    cm = chart / "templates" / "cm.yaml"
+    cm.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: HOST\n")
+    daemons.start()
+    assert "k: HOST" in daemons.cli("render", "--chart", str(chart)).stdout
+    before = cm.stat()
+    cm.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: HOZT\n")
+    os.utime(cm, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "k: HOZT" in daemons.cli("render", "--chart", str(chart)).stdout
+    assert daemons.commands() == 2
+
+
+def test_a_terminal_s_variables_are_the_command_s_own(daemons: Daemons) -> None:
+    """Variables read per command (here COLUMNS, the help's width) do not need a daemon of their own."""
+    daemons.start()
+    wide = daemons.cli("render", "--help", mode="off")
+    narrow = daemons.cli("render", "--help", extra={"COLUMNS": "60", "TMUX_PANE": "%3"})
+    assert narrow.returncode == 0 and daemons.commands() == 1 and len(daemons.sockets()) == 1
+    assert narrow.stdout == daemons.cli("render", "--help", mode="off", extra={"COLUMNS": "60"}).stdout
+    assert narrow.stdout != wide.stdout
+    assert daemons.cli("render", "--help").stdout == wide.stdout  # and they do not stick
+
+
 def test_another_environment_gets_another_daemon_not_this_one(daemons: Daemons) -> None:
     daemons.start()
     before, sockets = daemons.commands(), daemons.sockets()
-    # CI set: this client may not start a daemon of its own either; so it runs the command itself
-    done = daemons.cli("render", "--set", "app.replicaCount=2", mode="auto", extra={"CI": "true", "OTHER": "1"})
+    # KUBECONFIG is read once by Helm's Go runtime: another daemon's; CI set: none is started for it
+    done = daemons.cli("render", "--set", "app.replicaCount=2", mode="auto", extra={"CI": "true", "KUBECONFIG": "/x"})
     assert done.returncode == 0 and "replicas: 2" in done.stdout
     assert daemons.commands() == before and daemons.sockets() == sockets
+
+
+def test_the_daemon_itself_declines_another_environment(daemons: Daemons) -> None:
+    """Even at this daemon's socket (a key collision), a run request from another environment is declined."""
+    daemons.start()
+    interpreter = subprocess.run([sys.executable, "-c", "from specmerge.cli.daemon import where; "
+                                  "print(where.interpreter().decode())"], env=daemons.env, capture_output=True,
+                                 text=True, check=True).stdout.strip().encode()
+    env = [f"{k}={v}".encode() for k, v in {**daemons.env, "SPECMERGE_DAEMON": "on"}.items()]
+    assert _send_run(daemons, interpreter, env)[0] == wire.READY  # the same environment: taken
+
+    other = [*env, b"HELM_DRIVER=memory"]
+    assert _send_run(daemons, interpreter, other) == (wire.DECLINED, [b"another environment"])
+    assert _send_run(daemons, b"0" * 16, env) == (wire.DECLINED, [b"another interpreter, specmerge or interpreter flags"])
+    assert daemons.commands() == 0
+
+
+def _send_run(daemons: Daemons, interpreter: bytes, env: list[bytes]) -> tuple[bytes, list[bytes]]:
+    """The daemon's first answer to a run request (``render``) with this digest and environment."""
+    with socket.socket(socket.AF_UNIX) as sock, open(os.devnull, "r+b") as null:
+        sock.connect(str(daemons.root / daemons.sockets()[0]))
+        fields = wire.run_fields(interpreter, str(REPO).encode(), 0o22, [b"render"], env)
+        sock.sendmsg([wire.frame(wire.RUN, fields)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array(
+            "i", [null.fileno()] * 3).tobytes())])
+        return wire.read_frame(sock.recv)
 
 
 def test_a_busy_daemon_sends_the_next_command_back_to_run_in_its_own_process(daemons: Daemons) -> None:
@@ -142,6 +196,83 @@ def test_sigterm_lets_the_running_command_finish_then_the_daemon_exits(daemons: 
         held.kill()
     assert held.returncode == 0 and b"replicas: 5" in out, err
     assert daemons.wait_gone() and daemons.sockets() == []
+
+
+def test_ctrl_c_interrupts_the_command_as_in_its_own_process(daemons: Daemons) -> None:
+    daemons.start()
+    outcomes = []
+    for mode in ("on", "off"):
+        held = daemons.holding(mode=mode)
+        try:
+            if mode == "on":
+                _wait_until(lambda: _daemon_busy(daemons))
+            else:
+                time.sleep(3)  # alone: give it time to reach the read of its stdin
+            held.send_signal(signal.SIGINT)
+            out, err = held.communicate(timeout=30)
+        finally:
+            held.kill()
+        outcomes.append((held.returncode, out, err))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 130
+    assert daemons.commands() == 1 and not _daemon_busy(daemons)
+
+
+def test_a_client_with_a_closed_standard_stream_runs_its_command_itself(daemons: Daemons) -> None:
+    """Its socket would take the closed descriptor's number and be handed over as that stream."""
+    daemons.start()
+    results = {}
+    for mode in ("on", "off"):
+        for redirect in (">&-", "<&-", "2>&-"):
+            line = f"exec {sys.executable} -m specmerge.cli render -f {EXAMPLE} {redirect}"
+            done = subprocess.run(["sh", "-c", line], env={**daemons.env, "SPECMERGE_DAEMON": mode}, cwd=REPO,
+                                  capture_output=True, timeout=120, check=False)
+            results[(mode, redirect)] = (done.returncode, done.stdout, done.stderr)
+    for redirect in (">&-", "<&-", "2>&-"):
+        assert results[("on", redirect)] == results[("off", redirect)], redirect
+    assert daemons.commands() == 0
+
+
+def test_unbuffered_output_interleaves_as_in_its_own_process(daemons: Daemons, tmp_path: Path) -> None:
+    daemons.env["PYTHONUNBUFFERED"] = "1"
+    daemons.start()
+    (tmp_path / "v.yaml").write_text("a: 1\nb: x\n")
+    (tmp_path / "s.json").write_text('{"type": "object", "properties": {"b": {"type": "integer"}}}')
+    outputs = []
+    for mode in ("on", "off"):
+        with open(tmp_path / f"out-{mode}", "wb") as out:
+            done = subprocess.run([sys.executable, "-m", "specmerge.cli", "merge", "-f", "v.yaml", "--schema", "s.json"],
+                                  env={**daemons.env, "SPECMERGE_DAEMON": mode}, cwd=tmp_path, stdout=out,
+                                  stderr=subprocess.STDOUT, timeout=120, check=False)
+        outputs.append((done.returncode, (tmp_path / f"out-{mode}").read_text()))
+    assert outputs[0] == outputs[1] and outputs[0][0] == 1
+    assert daemons.commands() == 1
+
+
+def test_stop_says_when_the_daemon_still_runs_a_command(daemons: Daemons) -> None:
+    daemons.start()
+    held = daemons.holding()
+    try:
+        _wait_until(lambda: _daemon_busy(daemons))
+        stopped = daemons.cli("daemon", "stop")
+        assert stopped.returncode == 1 and "asked to stop; still running a command" in stopped.stdout
+        out, _ = held.communicate(b"app:\n  replicaCount: 3\n", timeout=60)
+    finally:
+        held.kill()
+    assert held.returncode == 0 and b"replicas: 3" in out
+    assert daemons.wait_gone()
+
+
+def test_the_daemon_steps_aside_when_its_own_files_change(daemons: Daemons, tmp_path: Path) -> None:
+    shutil.copytree(REPO / "specmerge", tmp_path / "specmerge", ignore=shutil.ignore_patterns("__pycache__"))
+    daemons.env.update(PYTHONPATH=str(tmp_path), SPECMERGE_ROOT=str(REPO))
+    daemons.cwd = tmp_path
+    daemons.start()
+    assert daemons.cli("render").returncode == 0 and daemons.commands() == 1
+    (tmp_path / "specmerge" / "core" / "merge.py").touch()
+    done = daemons.cli("render", "--set", "app.replicaCount=2")
+    assert done.returncode == 0 and "replicas: 2" in done.stdout  # declined: run by the client itself
+    assert daemons.wait_gone(), "the daemon kept running old code"
 
 
 def test_the_daemon_steps_aside_when_its_code_changes(daemons: Daemons, tmp_path: Path) -> None:

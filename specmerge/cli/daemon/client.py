@@ -27,6 +27,8 @@ from . import where, wire
 #: a cluster. ``diff --live`` reads a cluster and is run here.
 PROXIED = frozenset({"render", "show", "merge", "explain", "validate", "diff"})
 MODES = ("auto", "on", "off")
+#: Seconds a client waits for a daemon to take its command before it runs the command itself.
+HANDSHAKE_SECONDS = 5.0
 
 
 def mode() -> str:
@@ -50,10 +52,10 @@ def proxied(command: str | None, argv: list[str]) -> bool:
 
 def via_daemon(command: str | None, argv: list[str]) -> int | None:
     """The exit code of ``argv`` run by this user's daemon, or ``None``: run it here."""
-    if not proxied(command, argv) or not hasattr(_socket, "SO_PEERCRED") or mode() == "off":
+    if not proxied(command, argv) or not hasattr(_socket, "SO_PEERCRED") or mode() == "off" or not _standalone():
         return None
     try:
-        path = where.socket_path()
+        path = where.checked_socket(where.socket_path())
         where.checked_dir(os.path.dirname(path))
     except (OSError, where.Unsafe):
         path = None
@@ -61,6 +63,18 @@ def via_daemon(command: str | None, argv: list[str]) -> int | None:
     if not reached and (mode() == "on" or not in_ci()):
         _start_in_background()
     return answer
+
+
+def _standalone() -> bool:
+    """Whether this process can hand over its command: fds 0-2 open (else the socket itself would
+    take one of their numbers) and no ``SPECMERGE_ROOT`` relative to this directory."""
+    try:
+        for fd in (0, 1, 2):
+            os.fstat(fd)
+    except OSError:
+        return False
+    root = os.environ.get("SPECMERGE_ROOT")
+    return not root or os.path.isabs(root)
 
 
 def _start_in_background() -> bool:
@@ -78,6 +92,7 @@ def _ask(path: str, argv: list[str]) -> tuple[int | None, bool]:
     """``(exit code or None, whether a daemon answered)``."""
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
+        sock.settimeout(HANDSHAKE_SECONDS)  # a stopped (SIGSTOP) or wedged daemon: run here instead
         sock.connect(path)
         if not _same_user(sock):
             return None, True
@@ -86,14 +101,12 @@ def _ask(path: str, argv: list[str]) -> tuple[int | None, bool]:
         fds = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))
         sock.sendmsg([wire.frame(wire.RUN, fields)], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
         op, reply = wire.read_frame(sock.recv)
-        if op == wire.STARTED:
+        if op == wire.READY:
+            sock.settimeout(None)
+            sock.sendall(wire.GO)
             op, reply = _outcome(sock)
-    except KeyboardInterrupt:
-        sock.close()  # the daemon sees the hang-up and interrupts the command, as Ctrl-C would
-        sys.stderr.write("\nAborted!\n")
-        raise SystemExit(1) from None
     except (OSError, wire.WireError):
-        return None, False  # no daemon, a dead one, or a closed fd 0-2: run here
+        return None, False  # no daemon, a dead or stopped one: run here (it never got the go-ahead)
     finally:
         sock.close()
     if op == wire.EXITED and reply:
@@ -102,14 +115,37 @@ def _ask(path: str, argv: list[str]) -> tuple[int | None, bool]:
 
 
 def _outcome(sock: _socket.socket) -> tuple[bytes, list[bytes]]:
-    """The exit frame of a command the daemon started; if the daemon dies first, the command
-    may have written part of its output, so it must not run again here: exit 2, said why."""
+    """The exit frame of the command the daemon runs. Ctrl-C asks the daemon to interrupt it
+    (its exit status is then the command's, as in its own process); a second one gives up.
+    If the daemon dies first, the command may have written part of its output, so it must not
+    run again here: exit 2, said why."""
+    got = bytearray()
+
+    def recv(n: int) -> bytes:
+        chunk = sock.recv(n)
+        got.extend(chunk)
+        return chunk
+
+    interrupted = False
+    while True:
+        try:
+            return wire.read_frame(recv, bytes(got))
+        except KeyboardInterrupt:
+            if interrupted:
+                raise SystemExit(130) from None
+            interrupted = True
+            _send(sock, wire.INTERRUPT)
+        except (OSError, wire.WireError):
+            sys.stderr.write("error: the specmerge daemon stopped while running this command; run it again "
+                             f"(or with {where.MODE_ENV}=off)\n")
+            raise SystemExit(2) from None
+
+
+def _send(sock: _socket.socket, data: bytes) -> None:
     try:
-        return wire.read_frame(sock.recv)
-    except (OSError, wire.WireError):
-        sys.stderr.write("error: the specmerge daemon stopped while running this command; run it again "
-                         f"(or with {where.MODE_ENV}=off)\n")
-        raise SystemExit(2) from None
+        sock.sendall(data)
+    except OSError:
+        return  # the daemon is gone: reading its answer says so
 
 
 def _same_user(sock: _socket.socket) -> bool:

@@ -1,8 +1,8 @@
 """Running one client's command inside the daemon as if in the client's own process.
 
 For the length of the command the daemon takes on the client's working directory, umask,
-the variables a shell changes per command (:data:`~.where.VOLATILE`; the rest of the
-environment is equal, or the daemon declined) and the client's stdin, stdout and stderr,
+its whole environment (the keyed part is equal, or the daemon declined: :mod:`.where`) and the
+client's stdin, stdout and stderr,
 installed as file descriptors 0-2 (``dup2``): Python's streams, Typer's help width, rich's
 terminal check and Helm's own Go code all see the client's terminal, pipe or file. The
 redaction key is read again and warnings filters start fresh, as in a new process. Everything
@@ -12,6 +12,7 @@ is put back afterwards, so nothing of one command reaches the next.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 import traceback
@@ -29,12 +30,13 @@ EXIT_FLUSH_FAILED = 120
 
 @dataclass(frozen=True)
 class Request:
-    """One command to run: the client's argv, directory, umask, volatile variables and fds 0-2."""
+    """One command to run: the client's argv, directory, umask, environment and fds 0-2 (which
+    stay the caller's to close)."""
 
     argv: list[str]
     cwd: str
     umask: int
-    volatile: dict[bytes, bytes]
+    environ: dict[bytes, bytes]
     fds: tuple[int, int, int]
 
 
@@ -66,11 +68,11 @@ def as_client(request: Request, home: tuple[int, int, int]) -> Iterator[list[int
     """The client's process state around a command; yields a list that holds an exit status
     to report instead of the command's when stdout could not be flushed."""
     overrides: list[int] = []
-    saved_env = {k: os.environb.get(k) for k in request.volatile}
+    saved_env = dict(os.environb)
     mask = os.umask(request.umask)
     try:
         os.chdir(request.cwd)
-        _set_env(request.volatile)
+        _set_env(request.environ)
         use_key_source(None)
         with warnings.catch_warnings(), _client_streams(request.fds, home, overrides):
             yield overrides
@@ -80,11 +82,12 @@ def as_client(request: Request, home: tuple[int, int, int]) -> Iterator[list[int
         os.chdir("/")
 
 
-def _set_env(values: dict[bytes, bytes | None]) -> None:
+def _set_env(values: dict[bytes, bytes]) -> None:
+    """Make ``os.environ`` exactly ``values`` (changing only what differs)."""
+    for name in [n for n in os.environb if n not in values]:
+        del os.environb[name]
     for name, value in values.items():
-        if value is None:
-            os.environb.pop(name, None)
-        else:
+        if os.environb.get(name) != value:
             os.environb[name] = value
 
 
@@ -94,7 +97,6 @@ def _client_streams(fds: tuple[int, int, int], home: tuple[int, int, int], overr
     try:
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
-            os.close(fd)  # only 0-2 may hold the client's pipe open: it ends when the command does
         sys.stdin, sys.stdout, sys.stderr = (_stream(0, "r", sys.__stdin__), _stream(1, "w", sys.__stdout__),
                                              _stream(2, "w", sys.__stderr__))
         sys.stdout.reconfigure(line_buffering=os.isatty(1))
@@ -111,9 +113,13 @@ def _client_streams(fds: tuple[int, int, int], home: tuple[int, int, int], overr
 
 
 def _stream(fd: int, mode: str, like: Any) -> Any:
-    """A text stream on ``fd`` with the encoding and error handler this interpreter gave ``like``
-    (the environment is the client's, so they are the client's own)."""
-    return open(fd, mode, encoding=like.encoding, errors=like.errors, closefd=False)  # noqa: SIM115
+    """A text stream on ``fd`` as this interpreter made ``like``: its encoding, error handler and,
+    under ``-u``/``PYTHONUNBUFFERED``, no buffer (the key holds these, so they are the client's)."""
+    raw = io.FileIO(fd, mode, closefd=False)
+    if like.write_through and mode == "w":
+        return io.TextIOWrapper(raw, encoding=like.encoding, errors=like.errors, write_through=True)
+    buffered = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
+    return io.TextIOWrapper(buffered, encoding=like.encoding, errors=like.errors)
 
 
 def _flushed(stream: Any) -> bool:
@@ -136,9 +142,10 @@ def code_signature() -> int:
     for root in roots:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-            for name in filenames:
-                st = os.stat(os.path.join(dirpath, name))
-                entries.append((os.path.join(dirpath, name), st.st_mtime_ns, st.st_size))
+            for name in filenames:  # lstat: an editor's dangling lock link is a change, not a crash
+                with contextlib.suppress(OSError):
+                    st = os.lstat(os.path.join(dirpath, name))
+                    entries.append((os.path.join(dirpath, name), st.st_mtime_ns, st.st_ctime_ns))
     for entry in sys.path:
         with contextlib.suppress(OSError):
             entries.append((entry, os.stat(entry or ".").st_mtime_ns, 0))

@@ -40,12 +40,14 @@ TICK = 0.5
 
 
 class Job:
-    """A run request taken off a connection: the connection, the request and its fds."""
+    """A run request taken off a connection: the connection, the request, and the client's fds
+    0-2 (the job's to close, once)."""
 
-    def __init__(self, conn: socket.socket, argv: list[str], cwd: str, umask: int, volatile: dict[bytes, bytes | None],
+    def __init__(self, conn: socket.socket, argv: list[str], cwd: str, umask: int, environ: dict[bytes, bytes],
                  fds: tuple[int, int, int]) -> None:
-        self.conn, self.argv, self.cwd, self.umask, self.volatile, self.fds = conn, argv, cwd, umask, volatile, fds
-        self.token = object()  # identifies this command to the SIGINT handler
+        self.conn, self.fds = conn, fds
+        self.request = Request(argv, cwd, umask, environ, fds)
+        self.gone = False  # the client hung up
 
 
 class Daemon:
@@ -56,8 +58,8 @@ class Daemon:
         self.jobs: queue.Queue[Job] = queue.Queue()
         self.busy = threading.Lock()
         self.stopping = threading.Event()
-        self.current: object | None = None  # the running command's token
-        self.interrupt: object | None = None  # the token a hang-up asked to interrupt
+        self.current: Job | None = None  # the job whose command runs now
+        self.interrupt: Job | None = None  # the job its client asked to interrupt (Ctrl-C or hang-up)
         self.environment = where.keyed_environment(dict(os.environb))
         self.interpreter = where.interpreter()
         self.signature = code_signature()
@@ -107,48 +109,57 @@ class Daemon:
             self.commands[name] = typer.main.get_command(build_app(name))
 
     def _run(self, job: Job, home: tuple[int, int, int]) -> None:
-        status = None
         try:
             if code_signature() != self.signature:
                 self.stopping.set()
                 return _decline(job, "its code changed on disk")
+            if not os.access(job.request.cwd, os.X_OK):
+                return _decline(job, f"cannot enter {job.request.cwd}")
+            if not _go_ahead(job):
+                return None  # the client gave up waiting and runs the command itself
             self.last = time.monotonic()
-            request = Request(job.argv, job.cwd, job.umask, job.volatile, job.fds)
             try:
-                with as_client(request, home) as overrides:
-                    job.conn.sendall(wire.frame(wire.STARTED))
-                    status = self._command(job)
-                    status = overrides[0] if overrides else status
-            except KeyboardInterrupt:
+                status = self._command(job, home)
+            except KeyboardInterrupt:  # one that landed as the command ended
                 status = 130
-            except OSError as exc:  # the client's directory is gone, or the client is
-                if status is None:
-                    return _decline(job, f"cannot run there: {exc.strerror}")
             self.commands_run += 1
             with contextlib.suppress(OSError):
-                job.conn.sendall(wire.frame(wire.EXITED, [b"%d" % (status if status is not None else 1)]))
+                job.conn.sendall(wire.frame(wire.EXITED, [b"%d" % status]))
         finally:
             self.current = None
             self.last = time.monotonic()
             _close(job)
             self.busy.release()
+        return None
 
-    def _command(self, job: Job) -> int:
-        self.current = job.token
+    def _command(self, job: Job, home: tuple[int, int, int]) -> int:
+        """Run ``job``'s command as its client; the exit status (130 when interrupted)."""
+        self.current = job
+        threading.Thread(target=self._watch, args=(job,), daemon=True, name="watch").start()
+        status = 130
         try:
-            return invoke(self.commands[str(_command_of(job.argv))], job.argv)
+            with as_client(job.request, home) as overrides:
+                status = invoke(self.commands[str(_command_of(job.request.argv))], job.request.argv)
+            status = overrides[0] if overrides else status
         except KeyboardInterrupt:
-            return 130
+            status = 130
+        except OSError as exc:  # its directory went away since it was checked
+            with contextlib.suppress(OSError):
+                os.write(job.fds[2], f"error: cannot run in {job.request.cwd}: {exc.strerror}\n".encode())
+            status = 2
         finally:
             self.current = None
+        return status
 
     def _on_interrupt(self, signum: int, frame: Any) -> None:
-        """SIGINT: interrupt the running command only if its own client hung up."""
-        if self.current is not None and self.current is self.interrupt:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)  # the client is gone: nothing more reaches its terminal
-            os.dup2(devnull, 2)
-            os.close(devnull)
+        """SIGINT: interrupt the running command only if its own client asked (or hung up)."""
+        job = self.current
+        if job is not None and job is self.interrupt:
+            if job.gone:  # nothing more reaches a terminal whose client has left
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+                os.close(devnull)
             raise KeyboardInterrupt
 
     # --- connection threads ------------------------------------------------------------
@@ -166,7 +177,7 @@ class Daemon:
         queued = False
         try:
             conn.settimeout(10)
-            if _peer_uid(conn) != os.getuid():
+            if not _same_world(conn):
                 return
             data, ancdata, _, _ = conn.recvmsg(1 << 16, socket.CMSG_SPACE(3 * 4))
             fds = _received_fds(ancdata)
@@ -202,10 +213,8 @@ class Daemon:
             return wire.frame(wire.BUSY)
         conn.settimeout(None)
         environ = dict(e.split(b"=", 1) for e in env if b"=" in e)
-        volatile = {k: environ.get(k) for k in where.VOLATILE}
-        job = Job(conn, [os.fsdecode(a) for a in argv], os.fsdecode(cwd), umask, volatile, (fds[0], fds[1], fds[2]))
-        self.jobs.put(job)
-        threading.Thread(target=self._watch, args=(job,), daemon=True, name="watch").start()
+        self.jobs.put(Job(conn, [os.fsdecode(a) for a in argv], os.fsdecode(cwd), umask, environ,
+                          (fds[0], fds[1], fds[2])))
         return None
 
     def _refusal(self, interpreter: bytes, env: list[bytes], fds: list[int]) -> str:
@@ -221,12 +230,32 @@ class Daemon:
         return ""
 
     def _watch(self, job: Job) -> None:
-        """Interrupt ``job``'s command if its client hangs up while it runs."""
-        with contextlib.suppress(OSError):
-            job.conn.recv(1)  # b"" when the client hangs up, or when the daemon closes the connection
-        if self.current is job.token:
-            self.interrupt = job.token
-            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        """Interrupt ``job``'s command when its client sends Ctrl-C or hangs up while it runs."""
+        while True:
+            try:
+                data = job.conn.recv(1)  # b"" when the client hangs up (or the daemon closes the connection)
+            except OSError:
+                data = b""
+            if data and data != wire.INTERRUPT:
+                continue  # nothing else is sent after the go-ahead
+            job.gone = not data
+            if self.current is job:
+                self.interrupt = job
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            if job.gone:
+                return
+
+
+def _go_ahead(job: Job) -> bool:
+    """Tell the client its command is next, and whether it still wants it run here."""
+    try:
+        job.conn.sendall(wire.frame(wire.READY))
+        job.conn.settimeout(10)
+        answer = job.conn.recv(1)
+        job.conn.settimeout(None)
+    except OSError:
+        return False
+    return answer == wire.GO
 
 
 def _decline(job: Job, why: str) -> None:
@@ -256,15 +285,23 @@ def _received_fds(ancdata: list[tuple[int, int, bytes]]) -> list[int]:
     return fds
 
 
-def _peer_uid(conn: socket.socket) -> int:
-    _pid, uid, _gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
-    return int(uid)
+def _same_world(conn: socket.socket) -> bool:
+    """Whether the client is this user in this process's world: uid, gid and groups (files it may
+    read), and mount, network and user namespaces (what its paths and hosts mean)."""
+    pid, uid, gid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    if (uid, gid) != (os.getuid(), os.getgid()):
+        return False
+    try:
+        groups = next(line.split()[1:] for line in open(f"/proc/{pid}/status") if line.startswith("Groups:"))
+        same_ns = all(os.readlink(f"/proc/{pid}/ns/{ns}") == os.readlink(f"/proc/self/ns/{ns}")
+                      for ns in ("mnt", "net", "user"))
+    except (OSError, StopIteration):
+        return False
+    return same_ns and sorted(map(int, groups)) == sorted(os.getgroups())
 
 
 def _listen(path: str) -> socket.socket:
-    if len(os.fsencode(path)) > where.MAX_SOCKET_PATH:
-        raise where.Unsafe(f"socket path {path} is longer than {where.MAX_SOCKET_PATH} bytes; "
-                           f"set ${where.DIR_ENV} to a shorter directory")
+    where.checked_socket(path)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)  # we hold the lock: a socket left here is a dead daemon's
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -285,5 +322,4 @@ def _unlisten(listener: socket.socket, path: str) -> None:
 
 def main(path: str, lock: int) -> int:
     """Serve this environment's socket ``path`` until idle (``lock``: its held lock)."""
-    idle = float(os.environ.get(where.IDLE_ENV) or where.IDLE_DEFAULT)
-    return Daemon(path, idle).serve(lock)
+    return Daemon(path, where.idle_seconds()).serve(lock)

@@ -16,12 +16,16 @@ def spawn(wait: bool, timeout: float = 60.0) -> str:
     """Start this environment's daemon in the background (a no-op when one runs: the newcomer
     finds the lock taken and leaves); with ``wait``, until it answers. Returns its socket path.
     Unasked (``wait`` false), none is started while :data:`~.where.MAX_DAEMONS` others run."""
-    path = where.socket_path()
+    path = where.checked_socket(where.socket_path())
     where.checked_dir(os.path.dirname(path), create=True)
+    where.idle_seconds()  # a bad value is said here, not by a daemon that cannot start
     if not wait and len(running(os.path.dirname(path))) >= where.MAX_DAEMONS:
         return path
-    # -P: no working directory on sys.path (the daemon runs commands for many directories)
-    child = subprocess.Popen([sys.executable, "-P", "-m", "specmerge.cli.daemon"], cwd="/", start_new_session=True,
+    # this interpreter's flags (-s, -E, -X ..., -u), so the daemon's key is this client's; and -P: no
+    # working directory on sys.path (the daemon runs commands for many directories)
+    flags = subprocess._args_from_interpreter_flags() + (["-u"] if getattr(sys.__stdout__, "write_through", False) else [])
+    child = subprocess.Popen([sys.executable, *flags, "-P", "-m", "specmerge.cli.daemon"], cwd="/",
+                             start_new_session=True,
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              close_fds=True)
     if wait:
@@ -74,11 +78,14 @@ def status(path: str) -> dict[str, str] | None:
     return dict(zip(names, (f.decode("utf-8", "replace") for f in answer[1]), strict=True))
 
 
-def stop(path: str, timeout: float = 10.0) -> bool:
-    """Ask the daemon at ``path`` to exit and wait until its socket is gone; ``False`` if none ran."""
+def stop(path: str, timeout: float = 10.0) -> str:
+    """Ask the daemon at ``path`` to exit and wait until its socket is gone: ``"stopped"``, ``"not
+    running"``, or ``"still running"`` (its command has not ended within ``timeout``)."""
     if ask(path, wire.STOP) is None:
-        return False
+        return "not running"
     deadline = time.monotonic() + timeout
-    while os.path.exists(path) and time.monotonic() < deadline:
+    while os.path.exists(path):
+        if time.monotonic() > deadline:
+            return "still running"
         time.sleep(0.02)
-    return True
+    return "stopped"

@@ -1,9 +1,13 @@
 """Where a resident ``specmerge`` process listens, and which one a client may use.
 
-One daemon serves one *installation in one environment*: the same interpreter, the same
-specmerge package, the same version and the same environment variables (less the few a
-shell changes on its own, :data:`VOLATILE`). Those make its key, so a shell that exports
-another ``KUBECONFIG`` or ``PYTHONPATH`` gets a daemon of its own instead of a stale answer.
+One daemon serves one *installation in one environment*: the same interpreter (executable,
+flags), the same specmerge package and version, and the same values of the variables that are
+read once per process - by Helm's Go runtime (which copies the environment when it starts:
+``HELM_*``, ``KUBE*``, proxies, ``SSL_CERT_*``, ``GO*``, ``HOME``, ``PATH``), by the interpreter
+at start-up (``PYTHON*``, the locale) or by a module on first use (``TMPDIR``): :func:`keyed`.
+Those make its key. Every other variable (a terminal's, a shell's, ``PYENV_DIR``, ``TERM``,
+``NO_COLOR``...) is the client's own for the length of each command (:mod:`.running`), so it
+neither splits daemons nor goes stale.
 
 The socket lives in a directory only this user can enter: ``$SPECMERGE_DAEMON_DIR``, else
 ``$XDG_RUNTIME_DIR/specmerge``, else ``$TMPDIR/specmerge-<uid>``. A directory that another
@@ -11,7 +15,7 @@ user owns, or that others may enter, is refused on both sides (a client would ot
 its environment and its terminal to whoever made it).
 
 This module is imported on every proxied command before anything else: it uses builtin
-modules only (no ``socket``, ``hashlib`` or ``dataclasses``), to keep the client's start-up small.
+modules only (no ``socket``, ``hashlib``, ``typing`` or ``dataclasses``), to keep the client's start-up small.
 """
 
 from __future__ import annotations
@@ -27,9 +31,14 @@ MODE_ENV = "SPECMERGE_DAEMON"
 IDLE_ENV = "SPECMERGE_DAEMON_IDLE"
 #: Seconds without a command after which a daemon exits (``$SPECMERGE_DAEMON_IDLE``).
 IDLE_DEFAULT = 900.0
-#: Variables a shell sets per command or per directory: not part of the key, and given to
-#: each command as the client had them. ``SPECMERGE_DAEMON`` only steers the client.
-VOLATILE = frozenset({b"PWD", b"OLDPWD", b"SHLVL", b"_", MODE_ENV.encode()})
+#: Variables read once per process (see the module's doc): these make a daemon's key.
+KEYED_PREFIXES = (b"PYTHON", b"SPECMERGE_", b"HELM_", b"KUBE", b"XDG_", b"LC_", b"SSL_", b"GO", b"DOCKER_",
+                  b"REGISTRY_")
+KEYED_NAMES = frozenset({b"HOME", b"PATH", b"LANG", b"LANGUAGE", b"TZ", b"TMPDIR", b"USER", b"LOGNAME",
+                         b"HTTP_PROXY", b"HTTPS_PROXY", b"NO_PROXY", b"ALL_PROXY", b"http_proxy", b"https_proxy",
+                         b"no_proxy", b"all_proxy", b"REQUESTS_CA_BUNDLE", b"CURL_CA_BUNDLE"})
+#: ``SPECMERGE_DAEMON`` only steers the client.
+UNKEYED = frozenset({MODE_ENV.encode()})
 #: At most this many daemons (environments) per user: a client starts no more (README).
 MAX_DAEMONS = 4
 #: Longest path a Unix socket address holds (Linux ``sun_path`` less its terminating NUL).
@@ -69,9 +78,33 @@ def checked_dir(path: str, create: bool = False) -> str:
     return path
 
 
+def keyed(name: bytes) -> bool:
+    """Whether the variable ``name`` is part of a daemon's key."""
+    return name not in UNKEYED and (name in KEYED_NAMES or name.startswith(KEYED_PREFIXES))
+
+
 def keyed_environment(environ: dict[bytes, bytes]) -> list[bytes]:
-    """The environment that makes a daemon's key: every ``NAME=value`` but :data:`VOLATILE`, sorted."""
-    return sorted(k + b"=" + v for k, v in environ.items() if k not in VOLATILE)
+    """The ``NAME=value`` of :func:`keyed` variables, sorted: what makes a daemon's key."""
+    return sorted(k + b"=" + v for k, v in environ.items() if keyed(k))
+
+
+def idle_seconds() -> float:
+    """``$SPECMERGE_DAEMON_IDLE`` (seconds, > 0), else :data:`IDLE_DEFAULT`."""
+    text = os.environ.get(IDLE_ENV) or ""
+    try:
+        value = float(text) if text else IDLE_DEFAULT
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise Unsafe(f"${IDLE_ENV}={text!r}: expected a number of seconds above 0")
+    return value
+
+
+def checked_socket(path: str) -> str:
+    """``path`` if a Unix socket address can hold it; else :class:`Unsafe`."""
+    if len(os.fsencode(path)) > MAX_SOCKET_PATH:
+        raise Unsafe(f"socket path {path} is longer than {MAX_SOCKET_PATH} bytes; set ${DIR_ENV} to a shorter directory")
+    return path
 
 
 def interpreter() -> bytes:
@@ -82,7 +115,7 @@ def interpreter() -> bytes:
     flags = sys.flags
     relevant = (flags.debug, flags.optimize, flags.dont_write_bytecode, flags.no_user_site, flags.no_site,
                 flags.ignore_environment, flags.verbose, flags.bytes_warning, flags.dev_mode, flags.utf8_mode,
-                flags.isolated, flags.int_max_str_digits)
+                flags.isolated, flags.int_max_str_digits, getattr(sys.__stdout__, "write_through", False))
     parts = (sys.executable, os.path.dirname(package_init), __version__, repr(relevant),
              repr(sys.warnoptions), repr(sorted(sys._xoptions.items())))
     return _digest("\0".join(parts).encode("utf-8", "surrogateescape")).encode()

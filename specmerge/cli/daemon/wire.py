@@ -1,4 +1,4 @@
-"""The daemon's wire format: one frame each way per connection, over a Unix socket.
+"""The daemon's wire format over a Unix socket: a request frame, then single bytes and frames.
 
 A frame is a 4-byte big-endian length, then a one-byte operation, then NUL-separated byte
 fields (argv, the environment and paths cannot hold a NUL, so no escaping is needed):
@@ -6,11 +6,11 @@ fields (argv, the environment and paths cannot hold a NUL, so no escaping is nee
 ====  ==================  ===============================================================
 op    sent by             fields
 ====  ==================  ===============================================================
-R     client: run         interpreter, cwd, umask, argc, argv..., NAME=value...
+R     client: run         interpreter digest, cwd, umask, argc, argv..., NAME=value...
                           (with the client's stdin, stdout and stderr as SCM_RIGHTS)
 P     client: status      -
 Q     client: stop        -
-A     daemon: started -  (the command runs; the client must not run it again)
+A     daemon: ready       - (the command is next: the client answers the byte ``G`` to run it)
 X     daemon: exit        exit code (the command ran; its output went to the client's fds)
 P     daemon: status      pid, seconds up, commands run, 1 if one runs now, idle limit, socket path
 Q     daemon: stopping    -
@@ -18,6 +18,11 @@ B     daemon: busy        - (another command is running: the client runs this on
 N     daemon: not this    reason (another interpreter/environment, code changed, bad cwd:
                           the client runs the command itself)
 ====  ==================  ===============================================================
+
+A run is a two-step commitment, so a command never runs twice or for nobody: the daemon
+sends ``A`` and waits for ``G``; a client that gave up waiting (it then runs the command itself)
+has closed the connection, and the daemon drops the job. After ``G`` the client may send ``I``
+(Ctrl-C: interrupt the command, as Ctrl-C would in its own process); hanging up interrupts it too.
 
 Builtin modules only (the client imports this on every proxied command).
 """
@@ -31,7 +36,9 @@ TYPE_CHECKING = False  # no typing/collections.abc at run time: see specmerge.cl
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-STARTED, EXITED, BUSY, DECLINED = b"A", b"X", b"B", b"N"
+READY, EXITED, BUSY, DECLINED = b"A", b"X", b"B", b"N"
+#: Single bytes the client sends after ``READY``.
+GO, INTERRUPT = b"G", b"I"
 #: Largest frame either side accepts (a request carries the environment and argv).
 MAX_FRAME = 4 << 20
 

@@ -50,7 +50,9 @@ class DirectoryDigests:
 
     def _walked(self, root: Path) -> str:
         files = _files(root)
-        signature = (str(root), tuple((rel, st.st_size, st.st_mtime_ns, st.st_ino) for rel, _, st in files))
+        # ctime too: a rewrite that keeps size and mtime (cp -p, touch -r) still moves it
+        signature = (str(root), tuple((rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                                      for rel, _, st in files))
         known = self.by_stat.get(signature)
         if known is not None:
             return known
