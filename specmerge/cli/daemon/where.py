@@ -33,7 +33,7 @@ IDLE_ENV = "SPECMERGE_DAEMON_IDLE"
 IDLE_DEFAULT = 900.0
 #: Variables read once per process (see the module's doc): these make a daemon's key.
 KEYED_PREFIXES = (b"PYTHON", b"SPECMERGE_", b"HELM_", b"KUBE", b"XDG_", b"LC_", b"SSL_", b"GO", b"DOCKER_",
-                  b"REGISTRY_")
+                  b"REGISTRY_", b"TYPER_", b"_TYPER_", b"RUAMEL_")  # the last three: read on import
 KEYED_NAMES = frozenset({b"HOME", b"PATH", b"LANG", b"LANGUAGE", b"TZ", b"TMPDIR", b"USER", b"LOGNAME",
                          b"HTTP_PROXY", b"HTTPS_PROXY", b"NO_PROXY", b"ALL_PROXY", b"http_proxy", b"https_proxy",
                          b"no_proxy", b"all_proxy", b"REQUESTS_CA_BUNDLE", b"CURL_CA_BUNDLE"})
