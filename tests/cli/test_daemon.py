@@ -204,10 +204,7 @@ def test_ctrl_c_interrupts_the_command_as_in_its_own_process(daemons: Daemons) -
     for mode in ("on", "off"):
         held = daemons.holding(mode=mode)
         try:
-            if mode == "on":
-                _wait_until(lambda: _daemon_busy(daemons))
-            else:
-                time.sleep(3)  # alone: give it time to reach the read of its stdin
+            _wait_until(lambda: _daemon_busy(daemons) if mode == "on" else _reading_stdin(held.pid))
             held.send_signal(signal.SIGINT)
             out, err = held.communicate(timeout=30)
         finally:
@@ -356,6 +353,15 @@ def test_a_bad_mode_is_a_usage_error(daemons: Daemons) -> None:
 ])
 def test_only_read_only_commands_go_to_a_daemon(argv: list[str], expected: bool) -> None:
     assert proxied(argv[0], argv) is expected
+
+
+def _reading_stdin(pid: int) -> bool:
+    """Whether the process's main thread is blocked in read(0, ...) (x86-64 and arm64 numbers)."""
+    try:
+        call = Path(f"/proc/{pid}/syscall").read_text().split()
+    except OSError:
+        return False
+    return call[:2] in (["0", "0x0"], ["63", "0x0"])
 
 
 def _daemon_busy(daemons: Daemons) -> bool:
