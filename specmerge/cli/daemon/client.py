@@ -107,6 +107,8 @@ def _ask(path: str, argv: list[str]) -> tuple[int | None, bool]:
             op, reply = _outcome(sock)
     except (OSError, wire.WireError):
         return None, False  # no daemon, a dead or stopped one: run here (it never got the go-ahead)
+    except KeyboardInterrupt:  # Ctrl-C before the go-ahead: the daemon drops the command when we hang up
+        raise SystemExit(130) from None
     finally:
         sock.close()
     if op == wire.EXITED and reply:

@@ -197,7 +197,7 @@ class Daemon:
         """The frame to send back, or ``None`` when the job was queued (it owns conn and fds now)."""
         if op == wire.STATUS:
             up, idle = time.monotonic() - self.started, self.idle
-            info = [str(os.getpid()), f"{up:.0f}", str(self.commands_run), "1" if self.busy.locked() else "0",
+            info = [str(os.getpid()), f"{up:.0f}", str(self.commands_run), "1" if self.current is not None else "0",
                     f"{idle:.0f}", self.path]
             return wire.frame(wire.STATUS, [f.encode() for f in info])
         if op == wire.STOP:
