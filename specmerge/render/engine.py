@@ -113,9 +113,9 @@ def _same(a: Any, b: Any) -> bool:
 def _without_defaults(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in values.items():
-        if key in defaults and value is not None:
+        if value is not None and key in defaults:
             default = defaults[key]
-            if isinstance(value, dict) and isinstance(default, Mapping):
+            if isinstance(value, dict) and _is_map(default):
                 rest = _without_defaults(value, default)
                 if rest or not value:
                     out[key] = rest
@@ -124,6 +124,10 @@ def _without_defaults(values: Mapping[str, Any], defaults: Mapping[str, Any]) ->
                 continue
         out[key] = value
     return out
+
+
+def _is_map(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def as_printed(values: dict[str, Any], effective: Effective) -> dict[str, Any]:
@@ -174,12 +178,14 @@ def _from_set_flag(effective: Effective, path: tuple[Any, ...]) -> bool:
 
 def _null_dropped_defaults(values: dict[str, Any], defaults: Mapping[str, Any]) -> None:
     for key, default in defaults.items():
-        if key.startswith("_") or default is None:
+        if default is None or key.startswith("_"):
             continue
         if key not in values:
             values[key] = None
-        elif isinstance(values[key], dict) and isinstance(default, Mapping):
-            _null_dropped_defaults(values[key], default)
+        else:
+            value = values[key]
+            if isinstance(value, dict) and _is_map(default):
+                _null_dropped_defaults(value, default)
 
 
 _KUBE_VERSIONS_OK: Memo[tuple[str, str], bool] = Memo(256)
