@@ -75,3 +75,48 @@ def test_big_set_integers_in_toyaml_and_tojson_match_helm(helm_cli: Path) -> Non
     assert data_line(theirs, "limits.json") == (
         '"{\\"bodyBytes\\":1048576,\\"ratio\\":\\"0.5\\",\\"timeoutSeconds\\":30,\\"workerConnections\\":1234567}"')
     assert mine == theirs
+
+
+# A user null over a chart default null --------------------------------------------------------
+
+
+@pytest.mark.helmcli
+@pytest.mark.parametrize("flags", [("--set", "nested.inner=null"), ("-f", "USER_FILE")], ids=["set", "file"])
+def test_a_user_null_over_a_chart_default_null_is_shown_as_templates_get_it(
+    helm_cli: Path, tmp_path: Path, flags: tuple[str, ...]
+) -> None:
+    """Helm drops the chart's ``inner: null`` default, then the user's ``inner: null`` deletes
+    nothing and reaches the templates as a key with a null value (``hasKey`` is true). What
+    specmerge shows as the effective values - ``render --show-values`` and ``explain`` - says
+    the same: ``inner`` is there, null, set by the user's layer (not "deleted")."""
+    if flags[0] == "-f":
+        user = tmp_path / "user.yaml"
+        user.write_text("nested:\n  inner: null\n")
+        flags = ("-f", str(user))
+    theirs = helm(helm_cli, *flags)
+    assert data_line(theirs, "nested.json") == '"{\\"inner\\":null,\\"keep\\":1}"'
+    assert data_line(theirs, "nested-has-inner") == '"true"'
+    assert ours(*flags) == theirs
+
+    explained = run_cli("explain", "--chart", str(CHART), *flags, "nested.inner", "-o", "json")
+    assert explained.exit_code == 0, explained.stderr
+    chain = json.loads(explained.stdout)
+    assert chain["status"] == "set" and chain["winner"]["op"] == "set" and chain["winner"]["value"] is None
+    table = run_cli("explain", "--chart", str(CHART), *flags, "--all")
+    assert re.search(r"^nested\.inner +null +(set|file) ", table.stdout, re.MULTILINE), table.stdout
+
+    shown = run_cli("render", "--chart", str(CHART), *flags, "--show-values")
+    assert shown.exit_code == 0, shown.stderr
+    assert re.search(r"^  inner: *# from: (set|file) ", shown.stdout, re.MULTILINE), shown.stdout
+
+
+@pytest.mark.helmcli
+def test_a_user_null_over_a_real_chart_default_still_deletes_it(helm_cli: Path) -> None:
+    """The other half of Helm's rule: a null over a default that exists deletes it; explain
+    says so."""
+    theirs = helm(helm_cli, "--set", "nested.keep=null")
+    assert data_line(theirs, "nested.json") == '"{}"'
+    assert ours("--set", "nested.keep=null") == theirs
+    chain = json.loads(run_cli("explain", "--chart", str(CHART), "--set", "nested.keep=null", "nested.keep",
+                               "-o", "json").stdout)
+    assert chain["status"] == "deleted" and chain["shadowed"][0]["layer"] == "chart"
