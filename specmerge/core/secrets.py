@@ -188,6 +188,10 @@ def _placeholders(value: Any) -> Any:
     return redact(value)
 
 
+#: Leaf types a walk passes as they are (no ABC check for them: most leaves are these).
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 class Redactor:
     """Masks sensitive values for output, by key name, schema annotation and shape, and
     scrubs the secrets it has learned from free text."""
@@ -237,6 +241,8 @@ class Redactor:
         kind = type(tree)
         if kind is str:
             return self._text(tree, base, hide is not None and not reveal)
+        if kind in _SCALARS:
+            return tree
         if kind is dict or isinstance(tree, Mapping):
             if hide is None:
                 for k, v in tree.items():
