@@ -7,8 +7,9 @@ Contract (design.md §3), for layers merged lowest precedence first:
   higher layer's value; lists are never concatenated or merged by index;
 - a map/non-map clash is not an error: the higher layer wins and the result carries a
   structured :class:`TypeClash` warning naming both layers and both types;
-- an explicit ``null`` in a higher layer deletes the key, whatever lower layers had there
-  (Helm keeps a ``null`` for a key that no chart default has; we delete it: README);
+- an explicit ``null`` in a higher layer deletes the key, whatever lower layers had there;
+  a ``keep_nulls`` layer's (the CLI's ``-f``/``--set*`` group) ``null`` over nothing stays as
+  a ``null`` value, as Helm's coalesce hands it to the templates (README);
 - inputs are never mutated and the result shares no mutable object with them;
 - the result is the left fold of the layers: ``merge([a, b, c]) == merge([merge([a, b]), c])``.
 
@@ -28,8 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .layer import CONTROL_PREFIX, STEERING_LAYERS, Layer
-from .paths import Path, from_dotted, to_dotted, to_pointer
-from .provenance import _ABSENT, Chain, Cut, Entry, _top_value, chain, leaf_chains
+from .paths import Path, from_dotted, get_at, to_dotted, to_pointer
+from .provenance import _ABSENT, Chain, Cut, Entry, _kept_null, _top_value, chain, leaf_chains
 
 
 def type_name(value: Any) -> str:
@@ -222,7 +223,10 @@ class Effective:
         return {k: v for k, v in self.with_controls.items() if k.startswith(CONTROL_PREFIX)}
 
     def chain(self, path: Path) -> Chain:
-        return chain(self.layers, path)
+        """Provenance of ``path``; a null the merge kept (it is in the values, as templates get
+        it) is the path's value there, not a deletion."""
+        c = chain(self.layers, path)
+        return _kept_null(c) if c.deleted and get_at(self.with_controls, path, _ABSENT) is None else c
 
     def explain(self, path: str | Path) -> Chain:
         """The chain for one path, given as a tuple, dotted path or JSON Pointer."""
@@ -252,7 +256,8 @@ class Effective:
         """The paths of :meth:`deleted`, without their chains: what rendering needs. The
         highest layer that says anything at a path decides, as in :func:`chain`, but no
         provenance (and so no layer's line positions) is built."""
-        return [p for p in sorted(self.null_paths, key=to_pointer) if _top_value(self.layers, p) is None]
+        return [p for p in sorted(self.null_paths, key=to_pointer)
+                if _top_value(self.layers, p) is None and get_at(self.with_controls, p, _ABSENT) is not None]
 
     def provenance(self) -> dict[Path, Chain]:
         """The chain of every leaf and every deleted path, in document order: equal to

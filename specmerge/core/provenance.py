@@ -109,6 +109,16 @@ def chain(layers: Sequence[Layer], path: Path) -> Chain:
     return Chain(path, tuple(entries))
 
 
+def _kept_null(c: Chain) -> Chain:
+    """``c`` for a path the merge holds as ``null`` (a ``keep_nulls`` layer's null over nothing:
+    Helm's coalesce hands the templates ``key: null``): its winning null deleted nothing, so it
+    is the path's value (``op="set"``, value ``None``), not a deletion."""
+    w = c.winner
+    if w is None or w.op != "delete":
+        return c
+    return Chain(c.path, (Entry(w.layer, w.source, w.index, "set", None), *c.entries[1:]), c.cut)
+
+
 def _top_value(layers: Sequence[Layer], path: Path) -> Any:
     """What the highest layer that says anything at ``path`` has there (``_ABSENT`` if
     none does, a ``(ancestor, op)`` tuple if it cut the path off): ``chain(...).winner``'s
@@ -166,7 +176,8 @@ def leaf_chains(layers: Sequence[Layer], full: Mapping[str, Any]) -> dict[Path, 
                 for index, lnode in scope:
                     if key in lnode:
                         entries += _entries(layers[index], index, child, lnode[key])
-                rows.append((child, Chain(child, tuple(entries), cut)))
+                leaf = Chain(child, tuple(entries), cut)
+                rows.append((child, _kept_null(leaf) if value is None else leaf))  # a null in the merge was kept
                 continue
             below, child_cut = _below(layers, scope, key, child, cut)
             memo_key = (child, child_cut, tuple((i, id(layers[i]), id(n)) for i, n in below))

@@ -42,7 +42,6 @@ import hmac
 import json
 import re
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -189,9 +188,8 @@ def _placeholders(value: Any) -> Any:
     return redact(value)
 
 
-def _drain(items: Iterable[Any]) -> None:
-    """Run a lazy walk for its effects (learning) without keeping what it yields."""
-    deque(items, maxlen=0)
+#: Leaf types a walk passes as they are (no ABC check for them: most leaves are these).
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 class Redactor:
@@ -235,24 +233,40 @@ class Redactor:
     def _visit(self, tree: Any, base: Path, hide: Callable[[Any], Any] | None, reveal: bool = False) -> Any:
         """The one walk of a tree: it learns the tree's secrets and env-list shapes and, given
         ``hide``, returns a copy with ``hide`` applied to each sensitive subtree and URL
-        passwords masked (nothing hidden when ``reveal``). Without ``hide`` it copies nothing."""
+        passwords masked (nothing hidden when ``reveal``). Without ``hide`` it copies nothing.
+        (Plain loops and exact-type checks first: it runs on every node of every render.)"""
         if self.is_sensitive(base):
             self._note(tree, base)
             return tree if hide is None or reveal else hide(tree)
-        if isinstance(tree, Mapping):
-            pairs = ((k, self._visit(v, base + (k,), hide, reveal)) for k, v in tree.items())
-            return dict(pairs) if hide is not None else _drain(pairs)
-        if isinstance(tree, list):
+        kind = type(tree)
+        if kind is str:
+            return self._text(tree, base, hide is not None and not reveal)
+        if kind in _SCALARS:
+            return tree
+        if kind is dict or isinstance(tree, Mapping):
+            if hide is None:
+                for k, v in tree.items():
+                    self._visit(v, base + (k,), None)
+                return None
+            return {k: self._visit(v, base + (k,), hide, reveal) for k, v in tree.items()}
+        if kind is list or isinstance(tree, list):
             self._shape(tree, base)
-            items = (self._visit(v, base + (i,), hide, reveal) for i, v in enumerate(tree))
-            return list(items) if hide is not None else _drain(items)
+            if hide is None:
+                for i, v in enumerate(tree):
+                    self._visit(v, base + (i,), None)
+                return None
+            return [self._visit(v, base + (i,), hide, reveal) for i, v in enumerate(tree)]
         if isinstance(tree, str):
-            password = url_password(tree)
-            if password is not None:
-                self._note(password, base)
-                if hide is not None and not reveal:
-                    return mask_url(tree)
+            return self._text(tree, base, hide is not None and not reveal)
         return tree
+
+    def _text(self, text: str, base: Path, hide: bool) -> str:
+        """A string leaf of :meth:`_visit`: a URL's password is learned (and masked when ``hide``)."""
+        password = url_password(text)
+        if password is None:
+            return text
+        self._note(password, base)
+        return mask_url(text) if hide else text
 
     def _note(self, value: Any, path: Path) -> None:
         """Remember each scalar text of a sensitive value, by its own path."""

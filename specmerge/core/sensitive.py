@@ -60,7 +60,11 @@ def is_sensitive_key(key: object) -> bool:
     k = lower.replace("_", "").replace("-", "").replace(".", "")
     if k.endswith(REFERENCE_SUFFIXES):
         return False
-    return any(k.endswith(s) or k.endswith(s + "s") for s in SENSITIVE_KEYS)
+    return k.endswith(_SENSITIVE_ENDINGS)
+
+
+#: Every word of :data:`SENSITIVE_KEYS` and its plural: one C-level ``endswith``.
+_SENSITIVE_ENDINGS: tuple[str, ...] = SENSITIVE_KEYS + tuple(s + "s" for s in SENSITIVE_KEYS)
 
 
 # -- references -----------------------------------------------------------------------------
@@ -159,23 +163,57 @@ class SchemaMemo:
     answer stays true; the memo holds the schema so its ``id`` is not reused while the memo
     lives. Only short paths are remembered (:func:`~specmerge.core.paths.short`), at most
     :data:`MEMO_PATHS` of them in a :class:`~specmerge.core.memo.Memo` that starts again
-    when full: list indexes and request keys make the path space unbounded."""
+    when full: list indexes and request keys make the path space unbounded.
 
-    __slots__ = ("schema", "answers", "names")
+    A short path is answered from its parent's answer and the schema nodes that apply at the
+    parent (remembered too, in :attr:`reached`): one step of the walk, not the walk from the
+    root, so the first masking of a tree costs one step per node. It is :meth:`walk`'s answer."""
+
+    __slots__ = ("schema", "answers", "names", "reached")
 
     def __init__(self, schema: Mapping[str, Any] | None) -> None:
         self.schema = schema
         self.answers: Memo[Path, bool] = Memo(MEMO_PATHS)
         self.names = schema_names(schema)
+        #: The expanded schema nodes that apply at a short path (empty: the schema says nothing there).
+        self.reached: Memo[Path, list[Mapping[str, Any]]] = Memo(MEMO_PATHS)
 
     def sensitive(self, path: Path) -> bool:
         """Whether the schema or a key name marks ``path`` (or an ancestor) sensitive."""
         hit = self.answers.get(path)
         if hit is None:
-            hit = self.walk(path)
-            if short(path):  # long keys are not kept: see paths.short
-                self.answers.put(path, hit)
+            if not short(path):  # long keys are not kept: see paths.short
+                return self.walk(path)
+            hit = self.answers.put(path, self._step(path))
         return hit
+
+    def _step(self, path: Path) -> bool:
+        """:meth:`walk`'s answer for a short path: an ancestor's answer or key, else a flag on
+        the schema nodes one step below the parent's (the root's own flags count for nothing)."""
+        if not path:
+            return False
+        if self.sensitive(path[:-1]) or is_sensitive_key(path[-1]):
+            return True
+        nodes = self._nodes(path)
+        return bool(nodes) and _flagged(nodes)
+
+    def _nodes(self, path: Path) -> list[Mapping[str, Any]]:
+        hit = self.reached.get(path)
+        if hit is not None:
+            return hit
+        if not path:
+            nodes = self.expand([self.schema]) if self.schema is not None else []
+        else:
+            nodes = self._below(self._nodes(path[:-1]), path[-1])
+        return self.reached.put(path, nodes)
+
+    def _below(self, nodes: list[Mapping[str, Any]], key: Any) -> list[Mapping[str, Any]]:
+        """The expanded nodes that apply one step below ``nodes``, at ``key``."""
+        if not nodes:
+            return []
+        if isinstance(key, int):
+            return self.expand(_items(n, key) for n in nodes)
+        return self.expand(sub for n in nodes for sub in _properties(n, key))
 
     def walk(self, path: Path) -> bool:
         """The uncached answer: key names, then the schema from the root down ``path``."""
@@ -185,8 +223,7 @@ class SchemaMemo:
             return False
         nodes = self.expand([self.schema])
         for key in path:
-            nodes = self.expand(_items(n, key) for n in nodes) if isinstance(key, int) else \
-                self.expand(sub for n in nodes for sub in _properties(n, key))
+            nodes = self._below(nodes, key)
             if not nodes:
                 return False
             if _flagged(nodes):

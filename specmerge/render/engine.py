@@ -72,7 +72,7 @@ def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None)
     default", so the render matches the effective spec. The result shares nothing mutable
     with ``effective``.
     """
-    values = json.loads(json.dumps(effective.values))
+    values = _json_copy(effective.values)
     for path in effective.deleted_paths():
         parent: Any = values
         for key in path[:-1]:
@@ -84,6 +84,44 @@ def helm_values(effective: Effective, defaults: Mapping[str, Any] | None = None)
     if defaults:
         _null_dropped_defaults(values, defaults)
     return values
+
+
+#: Leaf types :func:`_json_copy` keeps as they are (exact types: a subclass goes through JSON).
+_JSON_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+class _NotPlain(Exception):
+    """A node :func:`_json_copy` leaves to a JSON round trip (a non-string key, a tuple, a subclass)."""
+
+
+def _json_copy(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``json.loads(json.dumps(values))``, made without the text when ``values`` is plain JSON
+    data (string keys; dicts, lists and JSON scalars of exactly those types): the same result,
+    in less than half the time on every render. Anything else takes the round trip."""
+    try:
+        return _copy_map(values)
+    except _NotPlain:
+        return json.loads(json.dumps(values))  # type: ignore[no-any-return]
+
+
+def _copy_map(node: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.__class__ is not str:
+            raise _NotPlain
+        out[key] = _copy_node(value)
+    return out
+
+
+def _copy_node(value: Any) -> Any:
+    cls = value.__class__
+    if cls in _JSON_LEAVES:
+        return value
+    if cls is dict:
+        return _copy_map(value)
+    if cls is list:
+        return [_copy_node(v) for v in value]
+    raise _NotPlain
 
 
 #: Go prints a float64 of this magnitude or more in exponent form (``1.048576e+06``).
@@ -113,9 +151,9 @@ def _same(a: Any, b: Any) -> bool:
 def _without_defaults(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in values.items():
-        if key in defaults and value is not None:
+        if value is not None and key in defaults:
             default = defaults[key]
-            if isinstance(value, dict) and isinstance(default, Mapping):
+            if isinstance(value, dict) and _is_map(default):
                 rest = _without_defaults(value, default)
                 if rest or not value:
                     out[key] = rest
@@ -124,6 +162,10 @@ def _without_defaults(values: Mapping[str, Any], defaults: Mapping[str, Any]) ->
                 continue
         out[key] = value
     return out
+
+
+def _is_map(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def as_printed(values: dict[str, Any], effective: Effective) -> dict[str, Any]:
@@ -138,7 +180,7 @@ def as_printed(values: dict[str, Any], effective: Effective) -> dict[str, Any]:
     For the engine only (after validation): returns a copy of ``values`` where needed."""
     if not _has_big_int(values):
         return values  # nothing to print differently: no walk, no copy
-    values = json.loads(json.dumps(values))
+    values = _json_copy(values)
     stack: list[tuple[tuple[Any, ...], Any]] = [((), values)]
     while stack:
         path, node = stack.pop()
@@ -174,12 +216,14 @@ def _from_set_flag(effective: Effective, path: tuple[Any, ...]) -> bool:
 
 def _null_dropped_defaults(values: dict[str, Any], defaults: Mapping[str, Any]) -> None:
     for key, default in defaults.items():
-        if key.startswith("_") or default is None:
+        if default is None or key.startswith("_"):
             continue
         if key not in values:
             values[key] = None
-        elif isinstance(values[key], dict) and isinstance(default, Mapping):
-            _null_dropped_defaults(values[key], default)
+        else:
+            value = values[key]
+            if isinstance(value, dict) and _is_map(default):
+                _null_dropped_defaults(value, default)
 
 
 _KUBE_VERSIONS_OK: Memo[tuple[str, str], bool] = Memo(256)

@@ -214,3 +214,22 @@ def test_clash_warning_names_both_layers_and_types(depth: int) -> None:
         "map",
     )
     assert w.to_dict()["path"] == "/" + "/".join(path)
+
+
+@given(st.lists(st.tuples(trees(), st.booleans()), max_size=4))
+def test_a_kept_null_is_the_value_provenance_names(spec: list[tuple[dict[str, Any], bool]]) -> None:
+    """With ``keep_nulls`` layers (the CLI's -f/--set group: a null over nothing stays, as
+    Helm's coalesce hands it to the templates), every leaf of the result - a kept null
+    included - is *set* by its winner to exactly that value, in the per-path chain (explain)
+    and in the one-walk table alike; only a null that removed something is a deletion."""
+    layers = [Layer(f"l{i}", f"test:l{i}", t, keep_nulls=keep) for i, (t, keep) in enumerate(spec)]
+    eff = merge(layers)
+    table = eff.provenance()
+    for path, value in leaves(eff.with_controls):
+        chain = eff.chain(path)
+        assert table[path] == chain
+        assert not chain.deleted and chain.winner is not None and chain.winner.op == "set"
+        if not isinstance(value, dict):
+            assert chain.winner.value == value
+    for chain in eff.deleted():
+        assert probe(eff.with_controls, chain.path) is MISSING

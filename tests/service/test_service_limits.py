@@ -41,13 +41,15 @@ def test_a_write_over_the_leaf_limit_is_422_and_stores_nothing(api: httpx.Client
 
 @pytest.fixture(scope="module")
 def hasty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    s = start_server(tmp_path_factory.mktemp("serve-hasty"), "--timeout", "0.2")
+    s = start_server(tmp_path_factory.mktemp("serve-hasty"), "--timeout", "0.1")
     yield s
     stop_server(s)
 
 
 def test_a_preview_past_the_timeout_is_504_and_its_work_stops(hasty: Server) -> None:
     with hasty.client() as c:
+        # the deadline must pass before the work's last stage starts (the render, after which
+        # there is no check): ~5000 leaves and their provenance take ~twice the timeout to get there
         r = c.post("/v1/preview", json={"user": _with_annotations(MAX_LEAVES - 100), "render": {"enabled": True}})
     assert r.status_code == 504
     rid = r.json()["requestId"]

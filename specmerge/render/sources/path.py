@@ -65,16 +65,34 @@ class DirectoryDigests:
 
 
 def _files(root: Path) -> list[tuple[str, str, os.stat_result]]:
-    """``(relative posix path, full path, stat)`` of every file under ``root``, sorted."""
-    out = []
-    top = os.fspath(root)
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d != ".git")
-        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
-        for name in sorted(filenames):
-            full = os.path.join(dirpath, name)
-            out.append((name if rel_dir == "." else f"{rel_dir}/{name}", full, os.stat(full)))
+    """``(relative posix path, full path, stat)`` of every file under ``root``, sorted: a
+    directory's files, then its subdirectories (``.git`` skipped, symlinked ones not
+    entered, unreadable ones skipped), in ``os.walk``'s top-down order."""
+    out: list[tuple[str, str, os.stat_result]] = []
+    _scan(os.fspath(root), "", out)
     return out
+
+
+def _scan(top: str, rel: str, out: list[tuple[str, str, os.stat_result]]) -> None:
+    try:
+        with os.scandir(top) as entries:
+            named = [(entry.name, _is_dir(entry)) for entry in entries]
+    except OSError:
+        return
+    for name in sorted(n for n, is_dir in named if not is_dir):
+        full = os.path.join(top, name)
+        out.append((rel + name, full, os.stat(full)))
+    for name in sorted(n for n, is_dir in named if is_dir and n != ".git"):
+        sub = os.path.join(top, name)
+        if not os.path.islink(sub):
+            _scan(sub, f"{rel}{name}/", out)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 _DIGESTS = DirectoryDigests()
