@@ -3,10 +3,8 @@ retried, rolled back and stalled; a release left ``pending-upgrade`` by a killed
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -78,12 +76,14 @@ def test_a_release_left_pending_by_a_killed_helm_is_rolled_back(kube, tmp_path: 
     op = start_operator(kc, user, tmp_path / "op.log", *args)
     create_cr(kube, ns, "demo")
     wait_for(lambda: ready(kube, ns, "demo"), 90, "Ready")
+    # Helm names its server-side-apply field manager after the program (argv[0]): the operator's is
+    # the interpreter its script's #! line names (python3.11 here, python3 in a virtualenv). The
+    # killed upgrade must run as that same manager, or it hits field conflicts and fails at once,
+    # and the test would race to see it pending.
+    interpreter = Path(f"/proc/{op.process.pid}/cmdline").read_bytes().split(b"\0")[0].decode()
     op.stop()
-    # A real Helm process dies mid-upgrade: revision 2 stays pending-upgrade. Helm names its
-    # server-side-apply field manager after the program (the operator's is the interpreter its
-    # script runs, python3.11, not the python3 link): as another manager the upgrade would hit
-    # field conflicts and fail at once, and the test would race to see it pending.
-    helm = subprocess.Popen([os.path.realpath(sys.executable), "-c", HANGING_UPGRADE, str(kube.kubeconfig), ns],
+    # A real Helm process dies mid-upgrade: revision 2 stays pending-upgrade.
+    helm = subprocess.Popen([interpreter, "-c", HANGING_UPGRADE, str(kube.kubeconfig), ns],
                             stdout=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: helm_revisions(kube, ns, "demo").get(2, {}).get("status") == "pending-upgrade", 60,
