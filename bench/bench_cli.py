@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -210,6 +211,7 @@ def user_rows(helm_cmds: dict[str, list[str]], args: dict[str, list[str]], pairs
                      f"{count[1] if count else '?'} of {3 * (pairs + 1)}"))
     finally:
         subprocess.run([*script, "daemon", "stop"], env=env, check=False, capture_output=True)
+        shutil.rmtree(env["SPECMERGE_DAEMON_DIR"], ignore_errors=True)
     for name, label in (("bundled", "bundled chart"), ("big", "48-template chart with 3 subcharts")):
         text, _ = row([*script, *args[name]], helm_cmds[name], pairs, off)
         rows.append((f"user install, no daemon (`SPECMERGE_DAEMON=off`): {label}: `specmerge render` / `helm template`",
