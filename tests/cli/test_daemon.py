@@ -25,7 +25,7 @@ from daemonkit import REPO, Daemons, daemons  # noqa: F401  (fixture)
 
 from specmerge.cli.daemon import wire
 from specmerge.cli.daemon.client import proxied
-from specmerge.cli.daemon.where import MAX_DAEMONS
+from specmerge.cli.daemon.where import MAX_DAEMONS, RETRY_AFTER_FAILURE, failed_recently, record_failure
 
 EXAMPLE = str(REPO / "examples" / "user-values.yaml")
 
@@ -320,6 +320,34 @@ def test_no_daemon_is_started_unasked_while_the_most_allowed_run(daemons: Daemon
     finally:
         for listener in others:
             listener.close()
+
+
+def test_a_daemon_that_cannot_start_is_not_started_again_by_every_command(daemons: Daemons) -> None:
+    path = Path(subprocess.run([sys.executable, "-c", "from specmerge.cli.daemon import where; print(where.socket_path())"],
+                               env=daemons.env, capture_output=True, text=True, check=True).stdout.strip())
+    path.mkdir()  # a directory where its socket must go: the daemon cannot listen
+    first = daemons.cli("render", mode="auto")
+    assert first.returncode == 0 and "kind: Deployment" in first.stdout  # run alone
+    _wait_until(lambda: Path(f"{path}.failed").exists())
+    assert daemons.wait_gone()
+    marker = Path(f"{path}.failed")
+    assert marker.read_text().startswith(f"IsADirectoryError: [Errno 21] Is a directory: '{path}'")
+    kept = marker.stat().st_mtime_ns
+    again = daemons.cli("render", mode="auto")
+    assert again.returncode == 0 and again.stdout == first.stdout
+    assert daemons.wait_gone() and marker.stat().st_mtime_ns == kept  # no daemon started to fail again
+    asked = daemons.cli("daemon", "start")  # asked for: tried, and the reason said
+    assert asked.returncode == 2
+    assert "exited with status 1 before it answered" in asked.stderr and "IsADirectoryError" in asked.stderr
+
+
+def test_a_start_failure_is_forgotten_after_a_while(tmp_path: Path) -> None:
+    path = str(tmp_path / "d-x.sock")
+    assert failed_recently(path) is None
+    record_failure(path, ImportError("no module named x\nmore"))
+    written = os.stat(path + ".failed").st_mtime
+    assert failed_recently(path) == "ImportError: no module named x"
+    assert failed_recently(path, now=written + RETRY_AFTER_FAILURE + 1) is None
 
 
 def test_a_directory_others_may_enter_is_not_used(daemons: Daemons) -> None:

@@ -19,9 +19,13 @@ def _serve() -> int:
     lock = where.take_lock(path + ".lock")
     if lock is None:
         return 0  # another daemon serves this key
-    from .server import main
+    try:
+        from .server import main
 
-    return main(path, lock)
+        return main(path, lock)
+    except Exception as exc:  # it cannot start: keep why, so clients do not start it again and again
+        where.record_failure(path, exc)
+        raise
 
 
 raise SystemExit(_serve())

@@ -75,13 +75,15 @@ class Daemon:
         signal.signal(signal.SIGINT, self._on_interrupt)
         signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
         self._warm()
+        where.clear_failure(self.path)
         threading.Thread(target=self._accept, args=(listener,), daemon=True, name="accept").start()
         try:
             while not self.stopping.is_set() and time.monotonic() - self.last < self.idle:
                 with contextlib.suppress(queue.Empty, KeyboardInterrupt):
                     self._run(self.jobs.get(timeout=TICK), home)
-        except Exception:  # a bug of the daemon's own: say it where the daemon's stderr goes, and leave
+        except Exception as exc:  # a bug of the daemon's own: say it where its stderr goes, keep why, leave
             traceback.print_exc()
+            where.record_failure(self.path, exc)
             return 1
         finally:
             _unlisten(listener, self.path)

@@ -15,11 +15,12 @@ from . import where, wire
 def spawn(wait: bool, timeout: float = 60.0) -> str:
     """Start this environment's daemon in the background (a no-op when one runs: the newcomer
     finds the lock taken and leaves); with ``wait``, until it answers. Returns its socket path.
-    Unasked (``wait`` false), none is started while :data:`~.where.MAX_DAEMONS` others run."""
+    Unasked (``wait`` false), none is started while :data:`~.where.MAX_DAEMONS` others run, nor
+    while one for this key failed to start in the last :data:`~.where.RETRY_AFTER_FAILURE` seconds."""
     path = where.checked_socket(where.socket_path())
     where.checked_dir(os.path.dirname(path), create=True)
     where.idle_seconds()  # a bad value is said here, not by a daemon that cannot start
-    if not wait and len(running(os.path.dirname(path))) >= where.MAX_DAEMONS:
+    if not wait and (where.failed_recently(path) or len(running(os.path.dirname(path))) >= where.MAX_DAEMONS):
         return path
     # this interpreter's flags (-s, -E, -X ..., -u), so the daemon's key is this client's; and -P: no
     # working directory on sys.path (the daemon runs commands for many directories)
@@ -31,8 +32,10 @@ def spawn(wait: bool, timeout: float = 60.0) -> str:
     if wait:
         deadline = time.monotonic() + timeout
         while status(path) is None:
-            if child.poll() is not None and status(path) is None:
-                raise RuntimeError(f"the daemon exited with status {child.returncode} before it answered at {path}")
+            if child.poll() not in (None, 0) and status(path) is None:  # 0: another daemon has the lock
+                why = where.failed_recently(path)
+                raise RuntimeError(f"the daemon exited with status {child.returncode} before it answered at {path}"
+                                   + (f": {why}" if why else ""))
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the daemon did not answer at {path} within {timeout:.0f} s")
             time.sleep(0.05)

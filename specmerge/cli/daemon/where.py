@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import zlib
 
 from ...errors import InputError
@@ -41,6 +42,9 @@ KEYED_NAMES = frozenset({b"HOME", b"PATH", b"LANG", b"LANGUAGE", b"TZ", b"TMPDIR
 UNKEYED = frozenset({MODE_ENV.encode()})
 #: At most this many daemons (environments) per user: a client starts no more (README).
 MAX_DAEMONS = 4
+#: A daemon that failed to start is not started again unasked for this many seconds (its
+#: reason is kept beside the socket, in ``<socket>.failed``, for ``specmerge daemon start``).
+RETRY_AFTER_FAILURE = 600.0
 #: Longest path a Unix socket address holds (Linux ``sun_path`` less its terminating NUL).
 MAX_SOCKET_PATH = 107
 
@@ -145,3 +149,34 @@ def take_lock(path: str) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+def record_failure(path: str, exc: BaseException) -> None:
+    """Keep why the daemon of socket ``path`` could not start or serve (its type and first line:
+    start-up errors are about files and imports, not about any command's values)."""
+    first = (str(exc).splitlines() or [""])[0][:300]
+    tmp = f"{path}.failed.{os.getpid()}"
+    try:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            f.write(f"{type(exc).__name__}: {first}\n")
+        os.replace(tmp, path + ".failed")
+    except OSError:
+        return  # nowhere to keep it: the next command will try to start one again
+
+
+def clear_failure(path: str) -> None:
+    try:
+        os.unlink(path + ".failed")
+    except OSError:
+        return  # none was kept
+
+
+def failed_recently(path: str, now: float | None = None) -> str | None:
+    """Why the daemon of socket ``path`` failed, if it did less than :data:`RETRY_AFTER_FAILURE` ago."""
+    try:
+        with open(path + ".failed", encoding="utf-8") as f:
+            reason = f.read().strip()
+            age = (time.time() if now is None else now) - os.fstat(f.fileno()).st_mtime
+    except OSError:
+        return None
+    return reason if 0 <= age < RETRY_AFTER_FAILURE else None
