@@ -52,7 +52,10 @@ def proxied(command: str | None, argv: list[str]) -> bool:
 
 def via_daemon(command: str | None, argv: list[str]) -> int | None:
     """The exit code of ``argv`` run by this user's daemon, or ``None``: run it here."""
-    if not proxied(command, argv) or not hasattr(_socket, "SO_PEERCRED") or mode() == "off" or not _standalone():
+    if not proxied(command, argv) or not hasattr(_socket, "SO_PEERCRED"):
+        return None
+    chosen = mode()
+    if chosen == "off" or not _standalone():
         return None
     try:
         path = where.checked_socket(where.socket_path())
@@ -60,7 +63,7 @@ def via_daemon(command: str | None, argv: list[str]) -> int | None:
     except (OSError, where.Unsafe):
         path = None
     answer, reached = _ask(path, argv) if path else (None, False)
-    if not reached and (mode() == "on" or not in_ci()):
+    if not reached and (chosen == "on" or not in_ci()):
         _start_in_background()
     return answer
 

@@ -43,11 +43,13 @@ class Job:
     """A run request taken off a connection: the connection, the request, and the client's fds
     0-2 (the job's to close, once)."""
 
-    def __init__(self, conn: socket.socket, argv: list[str], cwd: str, umask: int, environ: dict[bytes, bytes],
-                 fds: tuple[int, int, int]) -> None:
-        self.conn, self.fds = conn, fds
-        self.request = Request(argv, cwd, umask, environ, fds)
+    def __init__(self, conn: socket.socket, request: Request) -> None:
+        self.conn, self.request = conn, request
         self.gone = False  # the client hung up
+
+    @property
+    def fds(self) -> tuple[int, int, int]:
+        return self.request.fds
 
 
 class Daemon:
@@ -208,25 +210,24 @@ class Daemon:
         if op != wire.RUN:
             return wire.frame(wire.DECLINED, [b"unknown operation"])
         interpreter, cwd, umask, argv, env = wire.split_run(fields)
-        why = self._refusal(interpreter, env, fds)
+        environ = dict(e.split(b"=", 1) for e in env if b"=" in e)
+        why = self._refusal(interpreter, environ, fds)
         if why:
             return wire.frame(wire.DECLINED, [why.encode()])
         if not self.busy.acquire(blocking=False):
             return wire.frame(wire.BUSY)
         conn.settimeout(None)
-        environ = dict(e.split(b"=", 1) for e in env if b"=" in e)
-        self.jobs.put(Job(conn, [os.fsdecode(a) for a in argv], os.fsdecode(cwd), umask, environ,
-                          (fds[0], fds[1], fds[2])))
+        request = Request([os.fsdecode(a) for a in argv], os.fsdecode(cwd), umask, environ, (fds[0], fds[1], fds[2]))
+        self.jobs.put(Job(conn, request))
         return None
 
-    def _refusal(self, interpreter: bytes, env: list[bytes], fds: list[int]) -> str:
+    def _refusal(self, interpreter: bytes, environ: dict[bytes, bytes], fds: list[int]) -> str:
         if self.stopping.is_set():
             return "the daemon is stopping"
         if len(fds) != 3:
             return "expected the client's stdin, stdout and stderr"
         if interpreter != self.interpreter:
             return "another interpreter, specmerge or interpreter flags"
-        environ = dict(e.split(b"=", 1) for e in env if b"=" in e)
         if where.keyed_environment(environ) != self.environment:
             return "another environment"
         return ""

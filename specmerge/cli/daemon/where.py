@@ -154,12 +154,13 @@ def take_lock(path: str) -> int | None:
 def record_failure(path: str, exc: BaseException) -> None:
     """Keep why the daemon of socket ``path`` could not start or serve (its type and first line:
     start-up errors are about files and imports, not about any command's values)."""
+    from pathlib import Path
+
+    from ...atomic import write_atomic  # the daemon's side only: the client never records
+
     first = (str(exc).splitlines() or [""])[0][:300]
-    tmp = f"{path}.failed.{os.getpid()}"
     try:
-        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
-            f.write(f"{type(exc).__name__}: {first}\n")
-        os.replace(tmp, path + ".failed")
+        write_atomic(Path(path + ".failed"), f"{type(exc).__name__}: {first}\n".encode())
     except OSError:
         return  # nowhere to keep it: the next command will try to start one again
 
